@@ -1,0 +1,111 @@
+"""``python -m mlcore``: evaluate taggers, weak-label listings, tag a text, normalise a text."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .data import DatasetError, Example, iter_jsonl_objects, jsonl_text, read_dataset, write_jsonl
+from .evaluate import evaluate, format_report
+from .lexicon import LexiconTagger
+from .taggers import TaggerNotFound, load_tagger
+from .text import normalize, segment_words, fold_text
+from .vocab import TagVocabulary, default_vocabulary
+
+
+def _vocab(args) -> TagVocabulary:
+    return TagVocabulary.from_file(args.taxonomy) if args.taxonomy else default_vocabulary()
+
+
+def cmd_evaluate(args) -> int:
+    vocab = _vocab(args)
+    examples = read_dataset(args.data, vocab, check_images=False)
+    tagger = load_tagger(args.model, vocab)
+    report = evaluate(examples, tagger, vocab, progress=not args.json and sys.stderr.isatty())
+    report["data"] = str(args.data)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(format_report(report, vocab))
+    return 0
+
+
+def cmd_weak_label(args) -> int:
+    vocab = _vocab(args)
+    tagger = LexiconTagger(vocab)
+    rows = list(iter_jsonl_objects(args.input))
+    out, skipped_gold, skipped_empty = [], 0, 0
+    for lineno, obj in tqdm(rows, desc="weak-label", unit="listing", file=sys.stderr):
+        if obj.get("in_dev_gold") and not args.keep_dev_gold:
+            skipped_gold += 1
+            continue
+        text = jsonl_text(obj)
+        if not text or not text.strip():
+            skipped_empty += 1
+            continue
+        tags = tagger.predict_tags(text, threshold=args.threshold)
+        out.append(Example(id=str(obj.get("id") or f"{Path(args.input).stem}:{lineno}"), text=text,
+                           tags=[s for s in vocab.slugs if s in tags]))
+    write_jsonl(out, args.out)
+    print(f"wrote {len(out)} labelled listings to {args.out} "
+          f"(skipped {skipped_gold} dev_gold rows, {skipped_empty} without text)", file=sys.stderr)
+    return 0
+
+
+def cmd_tag(args) -> int:
+    text = args.text if args.text != "-" else sys.stdin.read()
+    matches = LexiconTagger(_vocab(args)).tag(text)
+    print(json.dumps([m.as_dict() for m in matches], ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_normalize(args) -> int:
+    text = args.text if args.text != "-" else sys.stdin.read()
+    norm = normalize(text)
+    result = {"normalized": norm.normalized.text, "folded": fold_text(text)}
+    if args.segment:
+        result["segmented"] = segment_words(norm.normalized.text)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m mlcore", description=__doc__)
+    parser.add_argument("--taxonomy", help="tag taxonomy JSON (default: the shipped vocabulary)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("evaluate", help="score a tagger on a labelled CSV or JSONL file")
+    p.add_argument("--data", required=True, type=Path, help="labelled listings (.csv seed format or .jsonl)")
+    p.add_argument("--model", default="lexicon", help="'lexicon' or a checkpoint path")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("weak-label", help="label raw listings with the lexicon tagger")
+    p.add_argument("--in", dest="input", required=True, type=Path, help="listings JSONL")
+    p.add_argument("--out", required=True, type=Path, help="output JSONL {id,text,tags,images}")
+    p.add_argument("--threshold", type=float, default=0.5)
+    p.add_argument("--keep-dev-gold", action="store_true",
+                   help="keep rows marked in_dev_gold (never do this for training data)")
+    p.set_defaults(func=cmd_weak_label)
+
+    p = sub.add_parser("tag", help="tag one text with the lexicon and show the evidence")
+    p.add_argument("text", help="listing text, or - to read standard input")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("normalize", help="show the normalised and accent-free forms of a text")
+    p.add_argument("text", help="text, or - to read standard input")
+    p.add_argument("--segment", action="store_true", help="also word-segment it (pyvi)")
+    p.set_defaults(func=cmd_normalize)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DatasetError, TaggerNotFound, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,288 @@
+"""The lexicon tagger: tags from what a listing says, with the words that say it.
+
+``LexiconTagger().tag(text)`` normalises the text (``mlcore.text``), matches every rule of
+``mlcore.lexicon_rules`` and the taxonomy's aliases on the accented text and, for text typed without
+accents, on its accent-free form; keeps the longest phrase where phrases overlap ("gần trung tâm
+thương mại" is a shop nearby, not a central location); drops mentions in a negation's scope
+("không có thang máy", "chưa bao gồm điện nước"); and returns, per tag, a confidence and the
+evidence: character spans of the *original* text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lexicon_rules import ALIAS_CONFIDENCE, DROPPED_ALIASES, LISTING_RULES, RULES, ListingRule, Rule
+from .text import NormalizedText, has_diacritics, normalize, normalize_text, strip_diacritics_str
+from .vocab import TagVocabulary, default_vocabulary
+
+__all__ = ["Evidence", "TagMatch", "LexiconTagger", "default_lexicon"]
+
+# Accent-free matches count a little less: "mat" may be "mát", "mất" or "mặt".
+FOLDED_FACTOR = 0.9
+
+# --- negation ------------------------------------------------------------------------------
+# A cue negates a mention when only "bridge" words stand between them: "không (có) thang máy",
+# "không (được) (cho) nuôi thú cưng", "chưa (bao gồm) ...".  Any other word breaks the scope, so
+# "không gian rộng", "không chỉ có máy lạnh mà còn...", "không lo ngập" negate nothing.
+NEGATION_CUES = r"không|chưa|chẳng|chả|cấm|nghiêm cấm|miễn|hạn chế|no|trừ|ngoại trừ"
+BRIDGE_WORDS = (r"có|được|cho|phép|nhận|sử dụng|dùng|nuôi|bao|gồm|sẵn|trang bị|kèm|để|ở|phải|"
+                r"hỗ trợ|tính|nhiều|thể|cần|hề")
+_NEG_BEFORE = re.compile(
+    rf"(?<!\w)(?:{NEGATION_CUES})(?:\s+(?:{BRIDGE_WORDS}))*\s*$")
+# "thú cưng: không", "thang máy (không có)", "thú cưng không được nuôi"
+_NEG_AFTER = re.compile(
+    rf"^\s*(?:[:\-–(]\s*)?(?:không|chưa|cấm)(?:\s+(?:có|được|cho|nuôi|phép|nhận))*\s*(?:[).,;:\n]|$)"
+    rf"|^\s*(?:không được|không cho|không có|chưa có|cấm|không nhận)(?!\w)")
+_NEG_BEFORE_FOLDED = re.compile(strip_diacritics_str(_NEG_BEFORE.pattern))
+_NEG_AFTER_FOLDED = re.compile(strip_diacritics_str(_NEG_AFTER.pattern))
+_CLAUSE_BREAK = re.compile(r"[;!?\n]|\.(?=\s|$)")
+_WINDOW = 80
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Characters ``[start, end)`` of the original text that triggered a tag."""
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TagMatch:
+    slug: str
+    confidence: float
+    evidence: tuple[Evidence, ...]
+
+    def as_dict(self) -> dict:
+        return {"slug": self.slug, "confidence": round(self.confidence, 4),
+                "evidence": [{"start": e.start, "end": e.end, "text": e.text} for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class _CompiledRule:
+    rule: Rule
+    accented: re.Pattern
+    folded: re.Pattern | None      # None when the pattern has no accents to drop
+    before: re.Pattern | None
+    not_before: re.Pattern | None
+    after: re.Pattern | None
+    not_after: re.Pattern | None
+
+
+@dataclass
+class _Candidate:
+    start: int          # in the normalised text
+    end: int
+    rule: _CompiledRule
+    folded: bool
+
+
+def _opt(pattern: str | None) -> re.Pattern | None:
+    return re.compile(pattern) if pattern else None
+
+
+def _bounded(pattern: str) -> str:
+    return rf"(?<![^\W_])(?:{pattern})(?![^\W_])"
+
+
+def _compile(rule: Rule) -> _CompiledRule:
+    folded_src = strip_diacritics_str(rule.pattern)
+    return _CompiledRule(
+        rule=rule,
+        accented=re.compile(_bounded(rule.pattern)),
+        folded=re.compile(_bounded(folded_src)) if folded_src != rule.pattern else None,
+        before=_opt(rule.before), not_before=_opt(rule.not_before),
+        after=_opt(rule.after), not_after=_opt(rule.not_after),
+    )
+
+
+def _alias_rules(vocab: TagVocabulary, base: list[Rule]) -> list[Rule]:
+    """The taxonomy's aliases as rules, except those a rule in ``base`` already covers."""
+    known = {(r.pattern, t) for r in base for t in r.tags}
+    rules = []
+    for tag in vocab:
+        for alias in tag.aliases:
+            if alias in DROPPED_ALIASES:
+                continue
+            # Aliases go through the same normalisation as listings ("wc riêng" -> "nhà vệ sinh riêng").
+            norm = normalize_text(alias, mask_phones=False)
+            if not norm or (norm, tag.slug) in known:
+                continue
+            # An alias that a context rule of the same tag already reads is left to that rule.
+            if any(tag.slug in r.tags and re.fullmatch(r.pattern, norm) for r in base):
+                continue
+            known.add((norm, tag.slug))
+            neg = "không" not in norm.split()
+            rules.append(Rule(re.escape(norm), (tag.slug,), ALIAS_CONFIDENCE, neg))
+    return rules
+
+
+class LexiconTagger:
+    """Rule tagger over normalised Vietnamese; ``tag(text)`` -> list of :class:`TagMatch`."""
+
+    name = "lexicon"
+    version = "lexicon-1"
+
+    def __init__(self, vocabulary: TagVocabulary | None = None, rules: list[Rule] | None = None,
+                 listing_rules: list[ListingRule] | None = None):
+        self.vocabulary = vocabulary or default_vocabulary()
+        rules = list(RULES if rules is None else rules)
+        self._listing_rules = list(LISTING_RULES if listing_rules is None else listing_rules)
+        unknown = {t for r in rules for t in r.tags if t not in self.vocabulary}
+        unknown |= {t for r in self._listing_rules for t in (r.tag, *r.with_any_tag) if t not in self.vocabulary}
+        if unknown:
+            raise ValueError(f"lexicon rules name tags missing from the vocabulary: {sorted(unknown)}")
+        rules += _alias_rules(self.vocabulary, rules)
+        self._rules = [_compile(r) for r in rules]
+
+    # -- public API ---------------------------------------------------------------------------
+    def tag(self, text: str) -> list[TagMatch]:
+        """Tags stated in ``text``, most confident first, each with its evidence spans."""
+        norm = normalize(text or "")
+        kept = self._resolve_overlaps(self._candidates(norm))
+        by_tag: dict[str, list[tuple[float, Evidence]]] = {}
+        for cand in kept:
+            if not cand.rule.rule.tags or self._negated(norm.normalized.text, cand):
+                continue
+            conf = cand.rule.rule.confidence * (FOLDED_FACTOR if cand.folded else 1.0)
+            start, end = norm.original_span(cand.start, cand.end)
+            ev = Evidence(start, end, text[start:end])
+            for slug in cand.rule.rule.tags:
+                by_tag.setdefault(slug, []).append((conf, ev))
+        for slug, conf, (start, end) in self._listing_rule_hits(norm.normalized.text, set(by_tag)):
+            lo, hi = norm.original_span(start, end)
+            by_tag.setdefault(slug, []).append((conf, Evidence(lo, hi, text[lo:hi])))
+        matches = []
+        for slug, items in by_tag.items():
+            mentions = _merge_overlapping(items, text)
+            miss = 1.0
+            for conf, _ in mentions:
+                miss *= 1.0 - conf
+            evidence = tuple(ev for _, ev in mentions)
+            matches.append(TagMatch(slug, round(min(0.99, 1.0 - miss), 4), evidence))
+        return sorted(matches, key=lambda m: (-m.confidence, m.slug))
+
+    def predict_tags(self, text: str, threshold: float = 0.5) -> set[str]:
+        return {m.slug for m in self.tag(text) if m.confidence >= threshold}
+
+    # -- steps --------------------------------------------------------------------------------
+    def _listing_rule_hits(self, text: str, found: set[str]):
+        for lr in self._listing_rules:
+            if lr.tag in found:
+                continue
+            m = re.search(_bounded(lr.mention), text)
+            if not m:
+                continue
+            supported = bool(found & set(lr.with_any_tag)) or bool(
+                lr.with_any_text and re.search(lr.with_any_text, text))
+            if supported and not (lr.unless_text and re.search(lr.unless_text, text)):
+                yield lr.tag, lr.confidence, m.span()
+
+    def _candidates(self, norm: NormalizedText) -> list[_Candidate]:
+        text, folded = norm.normalized.text, norm.folded.text
+        out: list[_Candidate] = []
+        for cr in self._rules:
+            for m in cr.accented.finditer(text):
+                if self._context_ok(text, m.start(), m.end(), cr):
+                    out.append(_Candidate(m.start(), m.end(), cr, False))
+            if cr.folded is None:
+                continue
+            for m in cr.folded.finditer(folded):
+                if text[m.start():m.end()] != folded[m.start():m.end()]:
+                    continue  # the writer used accents here: the accented pattern decides
+                if " " not in m.group(0) and has_diacritics(_line_at(text, m.start())):
+                    continue  # a lone "mat"/"re" in accented text is a different word
+                if self._context_ok(folded, m.start(), m.end(), cr, folded_rule=True):
+                    out.append(_Candidate(m.start(), m.end(), cr, True))
+        return out
+
+    @staticmethod
+    def _context_ok(text: str, start: int, end: int, cr: _CompiledRule, folded_rule: bool = False) -> bool:
+        if not (cr.before or cr.not_before or cr.after or cr.not_after):
+            return True
+        before, after = _clause_before(text, start), _clause_after(text, end)
+        fold = strip_diacritics_str if folded_rule else (lambda p: p)
+
+        def search(p: re.Pattern | None, s: str) -> bool:
+            return bool(p and re.search(fold(p.pattern), s))
+
+        def match(p: re.Pattern | None, s: str) -> bool:
+            return bool(p and re.match(fold(p.pattern), s))
+
+        if cr.before and not search(cr.before, before):
+            return False
+        if cr.not_before and search(cr.not_before, before):
+            return False
+        if cr.after and not match(cr.after, after):
+            return False
+        if cr.not_after and match(cr.not_after, after):
+            return False
+        return True
+
+    @staticmethod
+    def _resolve_overlaps(cands: list[_Candidate]) -> list[_Candidate]:
+        """Longest phrase first; a phrase inside a longer one of other tags is dropped."""
+        cands.sort(key=lambda c: (-(c.end - c.start), c.start, c.folded))
+        kept: list[_Candidate] = []
+        for c in cands:
+            inside_other = any(k.start <= c.start and c.end <= k.end and k.rule.rule.tags != c.rule.rule.tags
+                               and (k.end - k.start) > (c.end - c.start) for k in kept)
+            duplicate = any(k.start == c.start and k.end == c.end and k.rule.rule.tags == c.rule.rule.tags
+                            for k in kept)
+            if not inside_other and not duplicate:
+                kept.append(c)
+        return kept
+
+    @staticmethod
+    def _negated(text: str, cand: _Candidate) -> bool:
+        """Is the mention in a negation's scope?  Cues typed without accents ("khong co") count
+        too, but only where the writer really left the accents out ("cam" is not "cấm")."""
+        if not cand.rule.rule.negatable:
+            return False
+        before, after = _clause_before(text, cand.start), _clause_after(text, cand.end)
+        if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after):
+            return True
+        for pattern, part in ((_NEG_BEFORE_FOLDED, before), (_NEG_AFTER_FOLDED, after)):
+            m = pattern.search(strip_diacritics_str(part))
+            if m and not has_diacritics(part[m.start():m.end()]):
+                return True
+        return False
+
+
+def _merge_overlapping(items: list[tuple[float, Evidence]], text: str) -> list[tuple[float, Evidence]]:
+    """One mention per stretch of text: overlapping spans of a tag merge, keeping the best confidence."""
+    merged: list[tuple[float, Evidence]] = []
+    for conf, ev in sorted(items, key=lambda i: (i[1].start, i[1].end)):
+        if merged and ev.start < merged[-1][1].end:
+            prev_conf, prev = merged[-1]
+            end = max(prev.end, ev.end)
+            merged[-1] = (max(prev_conf, conf), Evidence(prev.start, end, text[prev.start:end]))
+        else:
+            merged.append((conf, ev))
+    return merged
+
+
+def _clause_before(text: str, start: int) -> str:
+    lo = max(0, start - _WINDOW)
+    window = text[lo:start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    return window[breaks[-1].end():] if breaks else window
+
+
+def _clause_after(text: str, end: int) -> str:
+    window = text[end:end + _WINDOW]
+    m = _CLAUSE_BREAK.search(window)
+    return window[:m.start()] if m else window
+
+
+def _line_at(text: str, pos: int) -> str:
+    lo = text.rfind("\n", 0, pos) + 1
+    hi = text.find("\n", pos)
+    return text[lo:hi if hi >= 0 else len(text)]
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> LexiconTagger:
+    return LexiconTagger()

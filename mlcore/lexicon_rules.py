@@ -1,0 +1,288 @@
+"""The lexicon tagger's knowledge: how Vietnamese listings say each feature.
+
+Patterns are regular expressions over the *normalised* text (see ``mlcore.text``: lowercase,
+NFC, traditional tone placement, abbreviations expanded, so "wc riêng" arrives as
+"nhà vệ sinh riêng" and "ko" as "không").  Word boundaries are added around every pattern, and
+an accent-free twin of every pattern is matched against text typed without accents.
+
+A rule may carry context conditions, each a regex over the same clause (a clause ends at a line
+break or ``. ; ! ?``):
+
+* ``before`` / ``not_before``: searched in the clause text that precedes the match
+  (write ``\\s*$`` at the end for "immediately before");
+* ``after`` / ``not_after``: matched at the start of the clause text that follows it.
+
+``negatable=False`` marks phrases that contain a negation word themselves ("không chung chủ").
+The taxonomy's aliases are rules too (confidence :data:`ALIAS_CONFIDENCE`), except those in
+:data:`DROPPED_ALIASES`, which are ambiguous on their own and are covered by context rules here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: str
+    tags: tuple[str, ...]
+    confidence: float = 0.9
+    negatable: bool = True
+    before: str | None = None
+    not_before: str | None = None
+    after: str | None = None
+    not_after: str | None = None
+    note: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class ListingRule:
+    """A tag that one phrase implies only given what the rest of the listing says.
+
+    It fires when ``mention`` occurs (its span is the evidence), at least one of ``with_any_tag``
+    was found by the phrase rules or ``with_any_text`` occurs somewhere, and ``unless_text``
+    occurs nowhere.
+    """
+    tag: str
+    mention: str
+    with_any_tag: tuple[str, ...] = ()
+    with_any_text: str | None = None
+    unless_text: str | None = None
+    confidence: float = 0.75
+
+
+ALIAS_CONFIDENCE = 0.9
+
+# Taxonomy aliases that mislead without context; each is handled by a rule below.
+DROPPED_ALIASES = {
+    "đh",            # mostly "đại học" in listings: the abbreviation step decides
+    "ml",            # expanded to "máy lạnh" by the abbreviation step
+    "gác",           # loft, but also "ba gác" (a cart), "người gác" (a guard)
+    "mát",           # also "mát xa", "tủ mát"
+    "thoáng",
+    "rộng",          # also a kitchen, a yard, an alley, or a width in metres
+    "sạch",          # also "nước sạch" (tap water)
+    "trung tâm",     # also "trung tâm thương mại", "trung tâm tiếng anh"
+    "dọn vào ở ngay",  # means "available now", not "fully furnished"
+    "gần đh",        # "đh" is expanded before matching
+    "nem",           # a spring roll when accents are present
+    "nước nóng",     # "cây nước nóng lạnh" is a water dispenser: rule below
+    "bảo vệ",
+    "gia đình",
+    "nhà xe",
+    "sân thượng",
+    "camera",
+    "để xe",
+    "bếp",
+    "giường",
+    "nệm",
+    "đệm",
+    "tivi", "tv", "ti vi", "smart tv",
+    "internet",
+    "ô tô vào",
+}
+
+
+def rule(pattern: str, *tags: str, conf: float = 0.9, neg: bool = True, before: str | None = None,
+         not_before: str | None = None, after: str | None = None,
+         not_after: str | None = None) -> Rule:
+    return Rule(pattern, tags, conf, neg, before, not_before, after, not_after)
+
+
+def block(pattern: str) -> Rule:
+    """A phrase that consumes its words without tagging, so shorter rules inside it cannot fire."""
+    return Rule(pattern, (), 1.0, False)
+
+
+# Words that put the following place "nearby": gần chợ, cách trường 5 phút, ngay cổng ĐH, ...
+NEAR = (r"(?:gần|cách|ngay|sát|đối diện|kế|kế bên|cạnh|bên cạnh|liền kề|giáp|quanh|xung quanh|"
+        r"lân cận|tiện|thuận tiện|thuận lợi|đi bộ|vài bước|bước chân|phút|\d+ ?(?:m|km|p|')(?!\w)|"
+        r"tới|đến|qua|sang|về|cổng|dưới nhà|đầu hẻm|cuối hẻm|đầu ngõ|trước nhà|tầng trệt|"
+        r"nằm trong khu|khu vực|near)")
+_NEAR_BEFORE = rf"(?<!\w){NEAR}(?!\w)"
+
+SCHOOL = (r"(?:trường(?: học| đại học| cao đẳng| thpt| thcs| tiểu học| mầm non| quốc tế| cấp \d)?|"
+          r"đại học|học viện|cao đẳng|cđ|university|làng đại học|hutech|rmit|uef|ueh|iuh|huflit|"
+          r"ftu|hcmute|spkt|uit|hcmus|huit|neu|hust|ptit|vnu|tôn đức thắng|văn lang|hoa sen|"
+          r"bách khoa|ngoại thương|sư phạm|kinh tế quốc dân|y dược|nông lâm|công nghiệp|fpt)")
+# "trường" inside other words or street names: thị trường, môi trường, đường Trường Chinh.
+_NOT_SCHOOL_BEFORE = r"(?:thị|môi|quảng|hiện|lập|chiến|đường|phố|nông|sân|thao|kỳ|công)\s*$"
+_NOT_SCHOOL_AFTER = r"\s*(?:sơn|chinh|sa|thọ|thạnh|định|tồn|hợp|kỳ|xuân|an|lưu|chính)(?!\w)"
+
+STORE = (r"(?:chợ|siêu thị|cửa hàng tiện lợi|cửa hàng tạp hóa|tạp hóa|bách hóa xanh|bách hóa|"
+         r"circle k|ministop|family ?mart|gs25|7[ -]?eleven|winmart\+?|vinmart\+?|co\.?op ?mart|"
+         r"co\.?op ?food|coopmart|lotte mart|lotte|big c|aeon mall|aeon|emart|mega market|"
+         r"trung tâm thương mại|vincom|mall|circle-k)")
+
+DOWNTOWN = (r"(?:quận 1(?![\d,.])|q\.? ?1(?!\d)|quận 3(?!\d)|q\.? ?3(?!\d)|bến thành|hoàn kiếm|phố cổ|"
+            r"hồ gươm|nhà thờ đức bà|phố đi bộ|bùi viện|trung tâm thành phố|trung tâm quận)")
+_DOWNTOWN_BEFORE = (r"(?<!\w)(?:gần|cách|ngay|sát|kế|cạnh|giáp|phút|tới|đến|qua|sang|di chuyển|đi|"
+                    r"thuận tiện đi|liền kề)(?!\w)")
+
+APPLIANCE_BEFORE = (r"(?:nội thất|giường|nệm|drap|máy lạnh|điều hòa|tủ|bàn|đồ|thiết bị|máy giặt|"
+                    r"tivi|bếp|kệ|ghế|rèm|sofa|trang bị)(?:\s+\S+){0,2}\s*$")
+# Parts of a home other than the room itself: "sân rộng", "bếp rộng", "hẻm rộng 6m".
+_NOT_ROOM = (r"(?:sân|bếp|ban công|lô gia|gác|xe|hẻm|ngõ|đường|lối đi|hành lang|phơi|cửa sổ|giường|"
+             r"tủ|hầm|bãi|chiều|mở|cửa|cổng|kệ|sảnh|lề|vỉa hè|hồ|thượng|cầu thang|bàn|vệ sinh|tắm|"
+             r"mặt bằng|mặt tiền|garage|vườn|view|ô ?tô|lavabo)")
+_ROOM = r"(?:phòng(?! tắm| vệ| bếp)|căn|không gian|diện tích|studio)"
+# ... either right before the adjective ("bếp rộng", "gác lửng rất rộng") or the subject of the
+# list item it ends ("Nhà vệ sinh riêng, rộng rãi"), with no room word in between.
+NOT_ROOM_BEFORE = (rf"{_NOT_ROOM}(?:\s+[^\s,]+){{0,3}}\s*$|"
+                   rf"^\s*(?:[^\s,]+\s+){{0,2}}?{_NOT_ROOM}(?:(?!{_ROOM}).)*$")
+
+RULES: list[Rule] = [
+    # --- tiện nghi ---------------------------------------------------------------------------
+    rule(r"điều hòa(?: nhiệt độ)?|máy lạnh|máy điều hòa|air ?con|aircon", "dieu_hoa", conf=0.95),
+    block(r"(?:cây|máy lọc|bình lọc|máy) nước(?: uống)? nóng lạnh|nước uống nóng lạnh"),
+    rule(r"(?:bình |máy )?(?:nước )?nóng lạnh|(?:bình|máy) (?:tắm )?nước nóng|nước nóng(?: lạnh)?|"
+         r"bình nóng|máy tắm nóng|năng lượng mặt trời|water heater", "nong_lanh", conf=0.9),
+    rule(r"wifi|wi-fi|wi fi|internet|(?:mạng )?cáp quang|net|mạng (?:wifi|mạnh|tốc độ cao|free|"
+         r"miễn phí|riêng|internet)", "wifi", conf=0.9),
+    rule(r"tủ lạnh", "tu_lanh", conf=0.95),
+    rule(r"máy giặt|giặt sấy|máy sấy|giặt ủi|giặt là|dịch vụ giặt|giặt (?:đồ )?(?:free|miễn phí)",
+         "may_giat", conf=0.9),
+    # --- nội thất ----------------------------------------------------------------------------
+    rule(r"giường(?: ngủ)?|nệm|đệm|giuong", "giuong", conf=0.85,
+         not_after=r"\s*(?:tầng)", not_before=r"(?:tủ|kệ|đầu)\s*$"),
+    rule(r"tủ (?:quần áo|áo|đồ|để đồ|âm tường|gỗ|riêng|quần)", "tu_quan_ao", conf=0.9),
+    rule(r"tủ", "tu_quan_ao", conf=0.7,
+         not_after=r"\s*(?:lạnh|bếp|giày|giầy|dép|sách|mát|đông|lavabo|lavabô|chén|bát|kệ tivi|"
+                   r"tivi|điện|cơm|rượu|thờ|trang điểm|đầu giường|locker|hồ sơ|thuốc|nước|"
+                   r"quần áo|áo|đồ|âm|gỗ|riêng|quần|để)"),
+    rule(r"bàn (?:học|làm việc|ăn|ghế|gỗ|riêng|gấp|xếp)|ban hoc", "ban_hoc", conf=0.9),
+    rule(r"bàn", "ban_hoc", conf=0.7, after=r"\s*(?:[,;/+&).\n-]|và(?!\w)|$)"),
+    block(r"kệ tivi|tủ tivi|truyền hình cáp|cáp tivi|tivi cáp"),
+    rule(r"(?:smart |android )?tivi|ti-vi|smart tv|television", "tivi", conf=0.9),
+    rule(r"(?:kệ |tủ |nhà |phòng |khu )?bếp(?: từ| ga| điện| hồng ngoại| nấu| riêng| chung)?|"
+         r"(?:khu |chỗ )?nấu (?:ăn|nướng)|được nấu|kitchen", "bep", conf=0.9,
+         not_before=r"(?:đầu)\s*$"),
+    rule(r"full nội thất|đầy đủ nội thất|nội thất đầy đủ|nội thất full|full đồ|đủ đồ|"
+         r"full tiện nghi|đầy đủ tiện nghi|tiện nghi đầy đủ|xách vali|vali vào ở|trang bị đầy đủ|"
+         r"đầy đủ trang thiết bị|trang thiết bị đầy đủ|đầy đủ (?:các )?thiết bị|full nt|"
+         r"nội thất (?:cơ bản )?đầy đủ|đầy đủ(?=\s*:)", "noi_that_day_du", conf=0.9),
+    # --- không gian --------------------------------------------------------------------------
+    rule(r"gác (?:lửng|lững|xép|xếp|suốt|gỗ|cao|rộng|lớn|đúc|bê tông|sắt|ngủ)|duplex|"
+         r"(?:có|phòng) gác", "gac_lung", conf=0.9),
+    rule(r"gác", "gac_lung", conf=0.7,
+         not_before=r"(?:người|bảo vệ|trông|canh|ba|trực|chú|ông)\s*$",
+         not_after=r"\s*(?:cổng|đêm|xe|chân|máy|lại|bỏ|cửa|ba)"),
+    rule(r"ban công|bancong|lô gia|logia|loggia|balcony", "ban_cong", conf=0.95),
+    rule(r"cửa sổ(?: trời)?|window", "cua_so", conf=0.9),
+    rule(r"(?:nhà |phòng )?(?:vệ sinh|tắm) (?:riêng|khép kín|trong phòng)|"
+         r"nhà vệ sinh (?:riêng|khép kín|trong)|riêng nhà vệ sinh|phòng tắm riêng|nhà tắm riêng|"
+         r"khép kín", "wc_rieng", conf=0.9,
+         not_before=r"(?:sleep ?box|box|giường|khoang|capsule)(?:\s+\S+){0,3}\s*$"),
+    rule(r"\d+ ?(?:nhà vệ sinh|vệ sinh|phòng tắm|nhà tắm|phòng vệ sinh)", "wc_rieng", conf=0.8),
+    # A listing describes the unit's own bathroom unless it says the bathroom is shared.
+    rule(r"(?:nhà|phòng) vệ sinh|(?:nhà|phòng) tắm", "wc_rieng", conf=0.7,
+         not_after=r"[^,;]{0,25}(?:chung|công cộng|tập thể|mỗi tầng|từng tầng|cuối hành lang)",
+         not_before=r"(?:chung|dùng chung|phí|tiền|dọn|không có|sleep ?box|box)(?:\s+\S+){0,2}\s*$"),
+    # --- tòa nhà -----------------------------------------------------------------------------
+    rule(r"thang máy|elevator", "thang_may", conf=0.95),
+    rule(r"(?:chỗ |nơi |sân |hầm |bãi )?(?:để|đậu|đỗ|gửi|giữ) xe|bãi (?:xe|đỗ)|hầm xe|nhà xe|"
+         r"parking|(?:phí|tiền) (?:gửi )?xe|để (?:được )?\d+ xe|xe(?: máy)? ?: ?(?:free|miễn phí)",
+         "cho_de_xe", conf=0.9),
+    rule(r"camera|cam an ninh|cctv", "camera", conf=0.95),
+    rule(r"bảo vệ|(?:an ninh|quản lý|trực|giám sát|lễ tân) ?(?:24 ?/ ?24|24 ?/ ?7|24h|24 giờ)|"
+         r"người trực|lễ tân|security|quản lý tòa nhà", "bao_ve", conf=0.9,
+         not_after=r"\s*(?:môi trường|sức khỏe|quyền|tài sản của|khách hàng|thông tin)"),
+    rule(r"vân tay|thẻ từ|khóa từ|cửa từ|khóa (?:thông minh|điện tử)|smart ?lock|face ?id|"
+         r"nhận diện khuôn mặt", "khoa_van_tay", conf=0.95),
+    rule(r"phơi(?: đồ| quần áo)?", "san_phoi", conf=0.85),
+    rule(r"sân thượng", "san_phoi", conf=0.8),
+    # --- quy định ----------------------------------------------------------------------------
+    rule(r"giờ giấc(?: ?[:\-]? ?)(?:tự do|thoải mái|linh hoạt|không giới hạn|24 ?/ ?24)|"
+         r"(?:tự do|thoải mái) giờ giấc|giờ (?:tự do|thoải mái)|ra vào (?:tự do|thoải mái|24 ?/ ?24)|"
+         r"tự do ra vào|đi lại tự do|(?:không|không có) giới hạn giờ(?: giấc)?|"
+         r"không (?:có )?giờ giới nghiêm", "gio_tu_do", conf=0.9, neg=False),
+    rule(r"không (?:ở )?(?:chung|cùng) (?:với )?chủ(?: nhà)?|chủ (?:nhà )?(?:không ở chung|ở riêng)|"
+         r"riêng chủ|free chủ", "khong_chung_chu", conf=0.95, neg=False),
+    rule(r"(?:nuôi |được nuôi |cho nuôi )?(?:thú cưng|pet|vật nuôi|chó mèo|chó|mèo)|"
+         r"pet friendly|(?:được|cho) nuôi", "thu_cung", conf=0.85),
+    # --- dịch vụ -----------------------------------------------------------------------------
+    rule(r"dọn (?:dẹp |vệ sinh |phòng)|dọn vệ sinh|dọn dẹp|lau dọn|dịch vụ (?:dọn|vệ sinh)|"
+         r"vệ sinh (?:hằng|hàng|mỗi) (?:ngày|tuần)|vệ sinh \d+ lần|vệ sinh định kỳ|"
+         r"(?:được )?vệ sinh (?:hành lang|khu vực chung|khu chung|chung)", "don_ve_sinh", conf=0.85,
+         not_before=r"(?:nhà|phòng|phí|tiền)\s*$"),
+    # --- vị trí ------------------------------------------------------------------------------
+    rule(SCHOOL, "gan_truong", conf=0.85, before=_NEAR_BEFORE,
+         not_before=_NOT_SCHOOL_BEFORE, not_after=_NOT_SCHOOL_AFTER),
+    rule(STORE, "gan_cho", conf=0.85, before=_NEAR_BEFORE),
+    rule(r"trung tâm", "trung_tam", conf=0.8,
+         not_after=r"\s*(?:thương mại|y tế|anh ngữ|ngoại ngữ|tiếng|hội nghị|tiệc|thể thao|văn hóa|"
+                   r"giáo dục|đào tạo|mua sắm|dạy|luyện|gia sư|bảo hành|dịch vụ|chăm sóc|điều dưỡng|"
+                   r"giới thiệu|tin học|kỹ năng|thẩm mỹ|phục hồi|hỗ trợ|spa|bảo trợ|nghiên cứu|"
+                   r"vui chơi|triển lãm|huấn luyện|sát hạch|đăng kiểm|học|thương mai)"),
+    rule(r"vị trí (?:đẹp|vàng|đắc địa|trung tâm|siêu đẹp|cực đẹp|rất đẹp)|đắc địa|quận trung tâm",
+         "trung_tam", conf=0.9),
+    rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE),
+    rule(r"hẻm (?:xe hơi|ô ?tô|oto|xe tải)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường)|"
+         r"(?:hẻm|ngõ) (?:rộng|lớn|to|thông)|(?:xe hơi|ô ?tô|oto|xe tải) (?:vào|tới|đến|tận|"
+         r"tránh|quay đầu|ra vào|chạy|đỗ cửa|đậu cửa|đỗ trước|đậu trước|ngủ)", "hem_xe_hoi", conf=0.9,
+         not_before=r"(?:gần|cách|sát|ra)\s*$"),
+    rule(r"(?:hẻm|ngõ) (?:rộng )?(?:[4-9]|1\d)(?:[.,]\d)? ?m(?!\w)", "hem_xe_hoi", conf=0.75),
+    rule(r"yên tĩnh|yên bình|yên ắng|tĩnh lặng|thanh bình|dân trí cao|(?:khu|dân cư|khu dân cư) văn minh",
+         "yen_tinh", conf=0.9),
+    rule(r"không ồn(?: ào)?|tránh (?:xa )?(?:ồn ào|khói bụi)", "yen_tinh", conf=0.85, neg=False),
+    # --- chất lượng --------------------------------------------------------------------------
+    rule(r"thoáng mát|mát mẻ|thoáng khí|thông thoáng|thoáng đãng|thoáng", "thoang_mat", conf=0.9,
+         not_after=r"\s*qua"),
+    rule(r"mát", "thoang_mat", conf=0.8, not_after=r"\s*(?:-\s*)?(?:xa|xoa|tay|lòng|tính)",
+         not_before=r"(?:tủ|máy|kem)\s*$"),
+    rule(r"rộng rãi|rộng|rong rai|diện tích (?:lớn|rộng)|phòng lớn|siêu rộng", "rong_rai", conf=0.85,
+         not_before=NOT_ROOM_BEFORE, not_after=r"\s*(?:\d|khắp|mở|rãi\s*\d)"),
+    rule(r"sạch sẽ|sạch đẹp|sạch", "sach_se", conf=0.85,
+         not_before=r"(?:nước|giữ|gìn|giữ gìn|ý thức|giữ vệ sinh|giữ gìn vệ sinh)(?:\s+\S+){0,1}\s*$"),
+    rule(r"mới (?:xây|sửa|tinh|toanh|keng|sơn|cải tạo|hoàn thiện|khai trương|nâng cấp|decor|"
+         r"được xây|được sửa|xây dựng|sửa chữa|100 ?%|99 ?%)|xây mới|sửa mới|vừa xây|vừa sửa|"
+         r"khai trương|còn mới", "moi_xay", conf=0.85, not_before=APPLIANCE_BEFORE),
+    rule(r"(?:nhà|phòng|tòa nhà|căn hộ|building|dãy trọ|khu trọ) mới", "moi_xay", conf=0.8,
+         not_after=r"\s*(?:trống|dọn|ra|có|được|lên|nhận|về|cập nhật)"),
+    rule(r"ánh sáng(?: tự nhiên)?|sáng sủa|đón nắng|đầy nắng|lấy sáng|đón sáng|đủ sáng|"
+         r"thoáng sáng|giếng trời", "anh_sang", conf=0.85,
+         not_before=r"(?:hệ thống|đèn|chiếu)\s*$"),
+    rule(r"view thoáng", "view_dep", "thoang_mat", conf=0.9),
+    rule(r"view|tầm nhìn (?:đẹp|thoáng|rộng)|cảnh đẹp|nhìn ra (?:sông|hồ|biển|công viên|thành phố|phố)",
+         "view_dep", conf=0.85, not_after=r"\s*(?:phòng|nhà|căn|trực tiếp|thực tế)"),
+    # --- chi phí -----------------------------------------------------------------------------
+    rule(r"bao (?:gồm |luôn |hết |trọn |cả )?(?:tiền |chi phí |phí )?điện(?: ?,? ?nước)?|"
+         r"(?:giá |bao )?trọn gói|(?:miễn phí|free) (?:tiền )?điện(?: nước)?|"
+         r"điện nước (?:miễn phí|free|bao)|bao (?:tất cả|hết|toàn bộ) (?:các )?(?:chi phí|phí)|"
+         r"(?:đã )?bao gồm (?:tất cả|mọi|toàn bộ) (?:chi phí|phí|dịch vụ)|"
+         r"không phát sinh (?:thêm )?(?:chi phí|phí)|bao hết(?= ?(?:[.,;\n)]|$))", "bao_dien_nuoc", conf=0.9),
+    rule(r"(?:theo )?(?:khung giá|giá|hóa đơn)(?: của| cảu)? (?:nhà nước|dân|evn|điện lực)|"
+         r"theo nhà nước|giá gốc(?= ?(?:[.,;\n)]|$))|"
+         r"(?:đóng|trả|thanh toán) (?:tiền )?điện(?: nước)? (?:trực tiếp )?(?:cho|với) "
+         r"(?:nhà nước|evn|điện lực)", "dien_nuoc_gia_dan", conf=0.9),
+    rule(r"giá sinh viên", "gia_re", "sinh_vien", conf=0.95),
+    rule(r"(?:giá |siêu |cực |rất )?rẻ(?: nhất)?|giá (?:tốt|mềm|hời|sốc|cực tốt)|bình dân|hạt dẻ|"
+         r"phải chăng|siêu hời|giá yêu thương", "gia_re", conf=0.9),
+    # --- đối tượng ---------------------------------------------------------------------------
+    rule(r"(?:học sinh )?sinh viên|học sinh|student", "sinh_vien", conf=0.9),
+    rule(r"(?:phụ )?nữ", "nu", conf=0.85,
+         not_before=r"(?:nam|trai)\s*(?:[/,&+\-]|và|hoặc|hay|lẫn|or)?\s*(?:\s\S+\s)?$",
+         not_after=r"\s*(?:[/,&+\-]|và|hoặc|hay|lẫn|or)?\s*(?:nam|trai)|\s*(?:hoàng|vương|tính)"),
+    rule(r"gia đình|hộ gia đình|vợ chồng|cặp đôi|couple|family", "gia_dinh", conf=0.9,
+         not_after=r"\s*(?:chủ|tôi|mình|em|anh|chị|bác|cô|chú|ông|bà)(?!\w)",
+         not_before=r"(?:đồ|đồ dùng|thiết bị|dụng cụ|như|không khí|ấm cúng|chung với|cùng|với)\s*$"),
+    # --- loại phòng --------------------------------------------------------------------------
+    rule(r"giường tầng", "o_ghep", "giuong", conf=0.9),
+    rule(r"ở ghép|ghép phòng|phòng ghép|share phòng|ký túc xá|sleep ?box|homestay|dorm|capsule|"
+         r"(?:tìm|cần) (?:thêm )?(?:người|bạn|nam|nữ)(?: \S+){0,2} ở (?:ghép|chung|cùng)|"
+         r"ở chung phòng", "o_ghep", conf=0.9),
+    rule(r"căn hộ (?:mini|dịch vụ|studio)|chung cư mini|studio|serviced apartment",
+         "can_ho_mini", conf=0.9),
+]
+
+LISTING_RULES: list[ListingRule] = [
+    # A "căn hộ" let by a managed rental building (per-person fees, house rules, fingerprint
+    # locks, building services) is a mini apartment; a flat with 2+ bedrooms or in a named condo
+    # project is not.
+    ListingRule(
+        "can_ho_mini", mention=r"căn hộ|căn (?=1 ?phòng ngủ)",
+        with_any_tag=("khoa_van_tay", "gio_tu_do", "khong_chung_chu", "don_ve_sinh"),
+        with_any_text=r"/ ?(?:người|ng)(?!\w)|mỗi người|phí dịch vụ|dịch vụ tòa nhà|1 ?phòng ngủ|duplex",
+        unless_text=r"(?:[2-9]|hai|ba|bốn) ?phòng ngủ|tập thể|dự án|khu đô thị|block|vinhomes|masteri|"
+                    r"chung cư(?! mini)",
+        confidence=0.75),
+]

@@ -1,0 +1,31 @@
+"""Taggers by name: the one place that turns ``--model lexicon|PATH`` into something that tags."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from .lexicon import LexiconTagger
+from .vocab import TagVocabulary
+
+
+class Tagger(Protocol):
+    name: str
+    version: str
+
+    def predict_tags(self, text: str, threshold: float = 0.5) -> set[str]: ...
+
+
+class TaggerNotFound(ValueError):
+    pass
+
+
+def load_tagger(spec: str, vocabulary: TagVocabulary | None = None) -> Tagger:
+    """``"lexicon"`` -> the rule tagger; a checkpoint path -> that trained model."""
+    if spec == "lexicon":
+        return LexiconTagger(vocabulary)
+    path = Path(spec)
+    if not path.exists():
+        raise TaggerNotFound(f"unknown model {spec!r}: use 'lexicon' or the path of a checkpoint "
+                             "(a best_model.pt file or the folder that holds it)")
+    raise TaggerNotFound(f"{spec}: trained checkpoints are loaded by the multimodal model, which this "
+                         "version of mlcore does not include yet; use --model lexicon")

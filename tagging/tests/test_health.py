@@ -1,0 +1,23 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_health_reports_database_and_model(client):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "model_loaded": True,
+                               "model_version": "lexicon-1"}
+
+
+@pytest.mark.django_db
+def test_health_is_503_when_the_database_is_down(client, monkeypatch):
+    from django.db import connection
+
+    def broken_cursor(*args, **kwargs):
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
