@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 __all__ = [
@@ -67,6 +68,8 @@ class MappedText:
         """Regex substitution that keeps offsets: each replacement maps to the whole match."""
         if isinstance(pattern, str):
             pattern = re.compile(pattern, flags)
+        if not pattern.search(self.text):
+            return self
         out: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -94,6 +97,9 @@ class MappedText:
 
     def map_chars(self, fn: Callable[[str], str]) -> "MappedText":
         """Apply ``fn`` to every character; a character may become zero or more characters."""
+        pieces = [fn(ch) for ch in self.text]
+        if all(len(p) == 1 for p in pieces):  # one character each: positions are unchanged
+            return MappedText("".join(pieces), self.starts, self.ends)
         out: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -125,7 +131,6 @@ def remove_invisible(t: MappedText) -> MappedText:
 
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ngã, hỏi, nặng
-_SYLLABLE = re.compile(r"[^\W\d_]+")
 # Open syllables ending in these vowel pairs carry the tone on the first vowel in the traditional
 # placement ("hòa", "khỏe", "thủy") and on the second in the "new" one ("hoà", "khoẻ", "thuỷ").
 _OPEN_PAIRS = ("oa", "oe", "uy")
@@ -151,9 +156,13 @@ def _unify_syllable(word: str) -> str:
     return word[:-2] + first + bases[-1]
 
 
+# Only syllables ending in o+toned a/e or u+toned y can need a change.
+_NEW_STYLE_CANDIDATE = re.compile(r"[^\W\d_]*(?:o[àáảãạ]|o[èéẻẽẹ]|u[ỳýỷỹỵ])(?![^\W\d_])", re.I)
+
+
 def unify_tone_marks(t: MappedText) -> MappedText:
     """Traditional tone placement for open oa/oe/uy syllables: "hoà"→"hòa", "thuỷ"→"thủy"."""
-    return t.sub(_SYLLABLE, lambda m: _unify_syllable(m.group(0)))
+    return t.sub(_NEW_STYLE_CANDIDATE, lambda m: _unify_syllable(m.group(0)))
 
 
 def lowercase(t: MappedText) -> MappedText:
@@ -288,6 +297,7 @@ def expand_abbreviations(t: MappedText) -> MappedText:
 
 
 # ---- accent-free form -------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
 def _strip_char(ch: str) -> str:
     if ch in "đĐ":
         return "d" if ch == "đ" else "D"
@@ -299,6 +309,11 @@ def _strip_char(ch: str) -> str:
 def strip_diacritics(t: MappedText) -> MappedText:
     """"điều hòa" -> "dieu hoa"; one character out per character in, so positions are shared."""
     return t.map_chars(_strip_char)
+
+
+def fold_chars(text: str) -> str:
+    """Plain-string :func:`strip_diacritics` (same length as ``text``)."""
+    return "".join(map(_strip_char, text))
 
 
 def has_diacritics(text: str) -> bool:
@@ -360,7 +375,7 @@ unify_tone_marks_str = _str_step(unify_tone_marks)
 expand_abbreviations_str = _str_step(expand_abbreviations)
 clean_symbols_str = _str_step(clean_symbols)
 mask_phone_numbers_str = _str_step(mask_phone_numbers)
-strip_diacritics_str = _str_step(strip_diacritics)
+strip_diacritics_str = fold_chars
 
 
 # --------------------------------------------------------------------------------------------
