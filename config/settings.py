@@ -1,7 +1,8 @@
 """Settings, read from environment variables with safe defaults.
 
-Unset, everything falls back to the embedded default: SQLite in ``db.sqlite3`` and media under
-``media/``.  ``DATABASE_URL=postgres://...`` selects PostgreSQL.
+Unset, everything falls back to the embedded default: SQLite in ``db.sqlite3``, tagging jobs run
+in-process, media under ``media/``.  ``DATABASE_URL=postgres://...`` selects PostgreSQL and
+``CELERY_BROKER_URL=redis://...`` (or ``REDIS_URL``) sends tagging jobs to Celery workers.
 """
 import os
 from pathlib import Path
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "rooms",
     "tagging",
 ]
 
@@ -92,7 +97,63 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# Serve uploads from Django itself (the embedded default); turn off behind a real web server.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my_rooms"
+LOGOUT_REDIRECT_URL = "search"
+
+# --- tagging ---------------------------------------------------------------------------------
+# Which tagger suggests tags: "lexicon" or the path of a trained checkpoint.
+MLCORE_CHECKPOINT = os.environ.get("MLCORE_CHECKPOINT", "lexicon")
 # The longest listing text the tagger accepts (characters); longer input is refused with a message.
 TAGGING_MAX_TEXT_CHARS = int(os.environ.get("TAGGING_MAX_TEXT_CHARS", "20000"))
+
+# --- photos ----------------------------------------------------------------------------------
+ROOM_MAX_PHOTOS = int(os.environ.get("ROOM_MAX_PHOTOS", "10"))
+ROOM_PHOTO_MAX_BYTES = int(os.environ.get("ROOM_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+ROOM_PHOTO_MAX_PIXELS = int(os.environ.get("ROOM_PHOTO_MAX_PIXELS", str(40_000_000)))
+ROOM_PHOTO_MAX_SIDE = int(os.environ.get("ROOM_PHOTO_MAX_SIDE", "2560"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Celery ----------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
+# No broker configured: run tasks in-process (the embedded default needs no servers).
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+
+# --- API -------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Phòng Trọ AI API",
+    "DESCRIPTION": "Rooms, search by confirmed feature tags, tagging jobs, and feature extraction.",
+    "VERSION": "1.0.0",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG

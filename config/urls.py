@@ -1,11 +1,32 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView
 
+from rooms import api as rooms_api
+from tagging import api as tagging_api
 from tagging import views as tagging_views
 
 urlpatterns = [
-    path("", tagging_views.try_tagger, name="try_tagger"),
+    path("", include("rooms.urls")),
+    path("phong/<int:pk>/dac-diem/", tagging_views.room_tags, name="room_tags"),
+    path("phong/<int:pk>/dac-diem/trang-thai", tagging_views.room_tag_status, name="room_tag_status"),
+    path("thu-gan-the/", tagging_views.try_tagger, name="try_tagger"),
     path("dac-diem/", tagging_views.vocabulary, name="vocabulary"),
     path("health", tagging_views.health, name="health"),
+    path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/extract-features", tagging_api.extract_features, name="api_extract_features"),
+    path("api/rooms/", rooms_api.RoomList.as_view(), name="api_rooms"),
+    path("api/rooms/<int:pk>/", rooms_api.RoomDetail.as_view(), name="api_room"),
+    path("api/jobs/<int:pk>/", tagging_api.JobDetail.as_view(), name="api_job"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.SERVE_MEDIA:
+    # The embedded default serves uploads itself; production serves MEDIA_ROOT from the web server.
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
+                         {"document_root": settings.MEDIA_ROOT})]

@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("weak-label", help="label raw listings with the lexicon tagger")
     p.add_argument("--in", dest="input", required=True, type=Path, help="listings JSONL")
     p.add_argument("--out", required=True, type=Path, help="output JSONL {id,text,tags,images}")
-    p.add_argument("--threshold", type=float, default=0.5)
+    p.add_argument("--threshold", type=float, default=None,
+                   help="confidence at or above which a tag is kept (default: the tagger's own)")
     p.add_argument("--keep-dev-gold", action="store_true",
                    help="keep rows marked in_dev_gold (never do this for training data)")
     p.set_defaults(func=cmd_weak_label)

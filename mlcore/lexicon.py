@@ -124,6 +124,8 @@ class LexiconTagger:
 
     name = "lexicon"
     version = "lexicon-1"
+    supports_images = False
+    default_threshold = 0.5
 
     def __init__(self, vocabulary: TagVocabulary | None = None, rules: list[Rule] | None = None,
                  listing_rules: list[ListingRule] | None = None):
@@ -138,8 +140,15 @@ class LexiconTagger:
         self._rules = [_compile(r) for r in rules]
 
     # -- public API ---------------------------------------------------------------------------
-    def tag(self, text: str) -> list[TagMatch]:
-        """Tags stated in ``text``, most confident first, each with its evidence spans."""
+    def threshold(self, slug: str) -> float:
+        """Confidence at or above which ``slug`` counts as present."""
+        return self.default_threshold
+
+    def tag(self, text: str, images: tuple = ()) -> list[TagMatch]:
+        """Tags stated in ``text``, most confident first, each with its evidence spans.
+
+        ``images`` is accepted for interface compatibility with image-reading taggers and ignored.
+        """
         norm = normalize(text or "")
         kept = self._resolve_overlaps(self._candidates(norm))
         by_tag: dict[str, list[tuple[float, Evidence]]] = {}
@@ -164,8 +173,9 @@ class LexiconTagger:
             matches.append(TagMatch(slug, round(min(0.99, 1.0 - miss), 4), evidence))
         return sorted(matches, key=lambda m: (-m.confidence, m.slug))
 
-    def predict_tags(self, text: str, threshold: float = 0.5) -> set[str]:
-        return {m.slug for m in self.tag(text) if m.confidence >= threshold}
+    def predict_tags(self, text: str, threshold: float | None = None) -> set[str]:
+        return {m.slug for m in self.tag(text)
+                if m.confidence >= (self.threshold(m.slug) if threshold is None else threshold)}
 
     # -- steps --------------------------------------------------------------------------------
     def _listing_rule_hits(self, text: str, found: set[str]):

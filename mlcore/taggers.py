@@ -4,15 +4,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from .lexicon import LexiconTagger
+from .lexicon import LexiconTagger, TagMatch
 from .vocab import TagVocabulary
 
 
 class Tagger(Protocol):
+    """What every tagger offers (the lexicon now, trained checkpoints later)."""
     name: str
     version: str
+    supports_images: bool
 
-    def predict_tags(self, text: str, threshold: float = 0.5) -> set[str]: ...
+    def tag(self, text: str, images: tuple = ()) -> list[TagMatch]: ...
+
+    def threshold(self, slug: str) -> float: ...
+
+    def predict_tags(self, text: str, threshold: float | None = None) -> set[str]: ...
 
 
 class TaggerNotFound(ValueError):

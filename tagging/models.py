@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -18,3 +19,120 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaggingJob(models.Model):
+    """One run of the tagger over a room's text and photos (queued on save, run by a worker)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "đang chờ"
+        RUNNING = "running", "đang chạy"
+        DONE = "done", "xong"
+        FAILED = "failed", "lỗi"
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="tagging_jobs",
+                             verbose_name="phòng")
+    status = models.CharField("trạng thái", max_length=10, choices=Status.choices, default=Status.QUEUED,
+                              db_index=True)
+    reason = models.CharField("lý do", max_length=40, default="created")
+    attempts = models.PositiveSmallIntegerField("số lần chạy", default=0)
+    model_version = models.CharField("phiên bản mô hình", max_length=100, blank=True)
+    mode = models.CharField("chế độ", max_length=20, blank=True)
+    error = models.TextField("lỗi", blank=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    enqueued_at = models.DateTimeField("gửi vào hàng đợi lúc", null=True, blank=True)
+    started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
+    finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "lượt gắn thẻ"
+        verbose_name_plural = "lượt gắn thẻ"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} phòng {self.room_id} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def duration_ms(self) -> int | None:
+        """Upload to suggestions: from the job's creation to its end."""
+        if not self.finished_at:
+            return None
+        return int((self.finished_at - self.created_at).total_seconds() * 1000)
+
+
+class TagSuggestion(models.Model):
+    """What the model said about a room: a tag, a confidence, and why."""
+
+    class Review(models.TextChoices):
+        PENDING = "pending", "chờ duyệt"
+        ACCEPTED = "accepted", "đã chấp nhận"
+        REJECTED = "rejected", "đã từ chối"
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="suggestions",
+                             verbose_name="phòng")
+    job = models.ForeignKey(TaggingJob, on_delete=models.CASCADE, related_name="suggestions")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="suggestions", verbose_name="đặc điểm")
+    confidence = models.FloatField("độ tin cậy")
+    threshold = models.FloatField("ngưỡng", default=0.5)
+    # [{"start", "end", "text"}] spans of room.text_for_tagging, or [{"photo": index}]
+    evidence = models.JSONField("bằng chứng", default=list, blank=True)
+    source = models.CharField("nguồn", max_length=10, default="text")   # text | image | both
+    model_version = models.CharField("phiên bản mô hình", max_length=100, db_index=True)
+    review = models.CharField("duyệt", max_length=10, choices=Review.choices, default=Review.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-confidence"]
+        constraints = [models.UniqueConstraint(fields=["job", "tag"], name="one_suggestion_per_job_and_tag")]
+        verbose_name = "gợi ý đặc điểm"
+        verbose_name_plural = "gợi ý đặc điểm"
+
+    def __str__(self) -> str:
+        return f"{self.tag} ({self.confidence:.0%}) – phòng #{self.room_id}"
+
+    @property
+    def above_threshold(self) -> bool:
+        return self.confidence >= self.threshold
+
+    @property
+    def uncertainty(self) -> float:
+        return 1.0 - abs(self.confidence - self.threshold) * 2
+
+
+class RoomTag(models.Model):
+    """A person's decision about a tag on a room: confirmed (shown and searchable) or removed."""
+
+    class Source(models.TextChoices):
+        MODEL = "model", "mô hình (được chủ trọ giữ)"
+        LANDLORD = "landlord", "chủ trọ"
+        ADMIN = "admin", "quản trị viên"
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "đã xác nhận"
+        REMOVED = "removed", "đã bỏ"
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="room_tags",
+                             verbose_name="phòng")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="room_tags", verbose_name="đặc điểm")
+    status = models.CharField("trạng thái", max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    source = models.CharField("nguồn", max_length=10, choices=Source.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name="người quyết định")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField("lúc", auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "tag"], name="one_decision_per_room_and_tag")]
+        indexes = [models.Index(fields=["tag", "status"])]
+        verbose_name = "đặc điểm của phòng"
+        verbose_name_plural = "đặc điểm của phòng"
+
+    def __str__(self) -> str:
+        return f"{self.tag} – phòng #{self.room_id} ({self.get_status_display()})"

@@ -1,12 +1,14 @@
-"""The one door from the site into mlcore: text in, tag suggestions out."""
+"""The one door from the site into mlcore: a listing's text and photos in, tag suggestions out."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
-from mlcore.lexicon import default_lexicon
+from mlcore.taggers import Tagger, load_tagger
 from mlcore.vocab import default_vocabulary
 
 from .models import Tag
@@ -21,20 +23,60 @@ class Suggestion:
     slug: str
     name: str
     confidence: float
-    evidence: list[dict]          # [{"start", "end", "text"}] spans of the submitted text
+    threshold: float
+    evidence: list[dict]          # [{"start", "end", "text"}] spans of the text, or [{"photo": i}]
+    source: str                   # "text" | "image" | "both"
+
+    @property
+    def above_threshold(self) -> bool:
+        return self.confidence >= self.threshold
+
+
+@dataclass(frozen=True)
+class SuggestionResult:
+    suggestions: list[Suggestion]
     model_version: str
+    mode: str                     # "text-only" | "multimodal"
+    images_used: int = 0
+    extra: dict = field(default_factory=dict)
 
 
-def suggest_tags(text: str) -> list[Suggestion]:
-    """Suggested tags for a listing text, most confident first, with evidence spans."""
+_tagger_lock = threading.Lock()
+_tagger_cache: dict[str, Tagger] = {}
+
+
+def get_tagger() -> Tagger:
+    """The tagger named by settings.MLCORE_CHECKPOINT, loaded once per process."""
+    spec = settings.MLCORE_CHECKPOINT
+    tagger = _tagger_cache.get(spec)
+    if tagger is None:
+        with _tagger_lock:
+            tagger = _tagger_cache.get(spec)
+            if tagger is None:
+                tagger = _tagger_cache[spec] = load_tagger(spec)
+    return tagger
+
+
+def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> SuggestionResult:
+    """Suggested tags for a listing, most confident first.
+
+    ``text`` is the title and description; ``images`` are paths of its photos (used only by a
+    tagger that reads images).  Raises TextTooLong for text over settings.TAGGING_MAX_TEXT_CHARS.
+    """
     if len(text) > settings.TAGGING_MAX_TEXT_CHARS:
         raise TextTooLong(f"Mô tả quá dài (tối đa {settings.TAGGING_MAX_TEXT_CHARS} ký tự).")
-    tagger = default_lexicon()
+    tagger = get_tagger()
     vocab = tagger.vocabulary
-    return [Suggestion(m.slug, vocab[m.slug].name, m.confidence,
-                       [{"start": e.start, "end": e.end, "text": e.text} for e in m.evidence],
-                       tagger.version)
-            for m in tagger.tag(text)]
+    use_images = tuple(images) if tagger.supports_images else ()
+    suggestions = []
+    for m in tagger.tag(text, images=use_images):
+        evidence = [{"start": e.start, "end": e.end, "text": e.text} for e in m.evidence]
+        photos = [{"photo": i} for i in getattr(m, "photos", ())]
+        source = "both" if evidence and photos else ("image" if photos else "text")
+        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, tagger.threshold(m.slug),
+                                      evidence + photos, source))
+    return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
+                            len(use_images))
 
 
 @transaction.atomic

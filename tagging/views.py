@@ -1,13 +1,56 @@
-from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from mlcore.lexicon import default_lexicon
+from rooms.models import Room
 
+from .decisions import save_landlord_tags, tag_choices
+from .health import health_status
 from .highlight import highlight
+from .jobs import latest_job
 from .models import Tag
 from .services import TextTooLong, suggest_tags
+
+
+def _own_room(request, pk) -> Room:
+    room = get_object_or_404(Room, pk=pk)
+    if room.owner_id != request.user.pk:
+        raise Http404("Không tìm thấy phòng của bạn.")
+    return room
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_tags(request, pk):
+    """The landlord's tag page: suggestions with confidence and evidence, tick/untick, add, save."""
+    room = _own_room(request, pk)
+    if request.method == "POST":
+        ticked = set(request.POST.getlist("tags"))
+        try:
+            counts = save_landlord_tags(room, request.user, ticked)
+        except ValueError:
+            messages.error(request, "Có đặc điểm không hợp lệ; vui lòng chọn lại.")
+            return redirect("room_tags", pk=room.pk)
+        messages.success(request, f"Đã lưu {counts['confirmed']} đặc điểm cho phòng.")
+        return redirect("room_detail", pk=room.pk)
+    job = latest_job(room)
+    suggested, others = tag_choices(room)
+    return render(request, "tagging/room_tags.html", {
+        "room": room, "job": job, "suggested": suggested, "others": others,
+        "analysing": job is not None and not job.is_finished,
+    })
+
+
+@login_required
+@require_GET
+def room_tag_status(request, pk):
+    """Polled by the tag page while a job runs."""
+    room = _own_room(request, pk)
+    job = latest_job(room)
+    return JsonResponse({"job": job.pk if job else None, "status": job.status if job else None,
+                         "finished": job.is_finished if job else True})
 
 
 @require_http_methods(["GET", "POST"])
@@ -20,13 +63,14 @@ def try_tagger(request):
             context["error"] = "Vui lòng nhập mô tả phòng."
         else:
             try:
-                suggestions = suggest_tags(description)
+                result = suggest_tags(description)
             except TextTooLong as exc:
                 context["error"] = str(exc)
             else:
-                context["suggestions"] = suggestions
+                context["suggestions"] = result.suggestions
                 context["pieces"] = highlight(
-                    description, [(e["start"], e["end"], s.name) for s in suggestions for e in s.evidence])
+                    description, [(e["start"], e["end"], s.name)
+                                  for s in result.suggestions for e in s.evidence if "start" in e])
     return render(request, "tagging/try.html", context, status=400 if context.get("error") else 200)
 
 
@@ -37,16 +81,5 @@ def vocabulary(request):
 
 @require_GET
 def health(request):
-    status = {"database": "ok", "model_loaded": False, "model_version": None}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # any failure to reach the database is "down", never a 500 page
-        status["database"] = "down"
-    try:
-        tagger = default_lexicon()
-        status["model_loaded"], status["model_version"] = True, tagger.version
-    except Exception:
-        status["model_loaded"] = False
-    ok = status["database"] == "ok" and status["model_loaded"]
-    return JsonResponse({"status": "ok" if ok else "degraded", **status}, status=200 if ok else 503)
+    status = health_status()
+    return JsonResponse(status, status=200 if status["status"] == "ok" else 503)

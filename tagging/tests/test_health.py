@@ -6,8 +6,8 @@ from django.urls import reverse
 def test_health_reports_database_and_model(client):
     response = client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "model_loaded": True,
-                               "model_version": "lexicon-1"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process",
+                               "model_loaded": True, "model_version": "lexicon-1"}
 
 
 @pytest.mark.django_db

@@ -1,0 +1,51 @@
+"""Saving a room: its fields and photos in one transaction, tagging queued when it commits."""
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from tagging.jobs import queue_tagging
+
+from .images import ProcessedPhoto
+from .models import Room, RoomImage
+
+
+def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhoto],
+              remove_photo_ids: list[int] = ()) -> tuple[Room, bool]:
+    """Save ``room`` (new or edited) with its photos; returns (room, tagging_queued).
+
+    All or nothing: if anything fails, no row is written and no photo file is left behind.
+    Tagging is queued for a new room, and for an edited one whose title, description or photos
+    changed; people's earlier tag decisions are kept (see tagging.decisions).
+    """
+    is_new = room.pk is None
+    text_changed = is_new
+    if not is_new:
+        before = Room.objects.get(pk=room.pk)
+        text_changed = (before.title, before.description) != (room.title, room.description)
+    room.price_vnd, room.area_m2 = price_vnd, area_m2
+    written: list[RoomImage] = []
+    try:
+        with transaction.atomic():
+            room.save()
+            removed = list(room.images.filter(pk__in=remove_photo_ids)) if remove_photo_ids else []
+            for img in removed:
+                img.delete()
+            start = (room.images.order_by("-position").values_list("position", flat=True).first() or -1) + 1
+            for offset, photo in enumerate(photos):
+                img = RoomImage(room=room, position=start + offset)
+                img.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
+                written.append(img)
+                img.save()
+            queued = text_changed or bool(photos) or bool(removed)
+            if queued:
+                queue_tagging(room, reason="created" if is_new else "edited")
+    except BaseException:
+        for img in written:
+            img.image.storage.delete(img.image.name)
+        if is_new:
+            room.pk = None
+        raise
+    for img in removed:
+        transaction.on_commit(lambda name=img.image.name, storage=img.image.storage: storage.delete(name))
+    return room, queued

@@ -1,0 +1,95 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tagging.jobs import latest_job
+from tagging.models import RoomTag, Tag
+
+from .forms import RoomForm, SignupForm
+from .models import Room, RoomImage
+from .search import SearchForm, districts, search_rooms, tag_counts
+from .services import save_room
+
+PAGE_SIZE = 12
+
+
+def _with_cards(qs):
+    confirmed = RoomTag.objects.filter(status=RoomTag.Status.CONFIRMED).select_related("tag").order_by("tag__position")
+    return qs.prefetch_related(Prefetch("images", queryset=RoomImage.objects.order_by("position", "id")),
+                               Prefetch("room_tags", queryset=confirmed, to_attr="confirmed"))
+
+
+def search(request):
+    """Renter search: text, price, area, district, tags (AND), per-tag counts, sorting, pages."""
+    form = SearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    rooms, selected = search_rooms(data)
+    counts = tag_counts(rooms)
+    page = Paginator(_with_cards(rooms), PAGE_SIZE).get_page(request.GET.get("trang"))
+    query = request.GET.copy()
+    query.pop("trang", None)
+    facets = [(t, counts.get(t.slug, 0), t.slug in selected) for t in Tag.objects.all()]
+    return render(request, "rooms/search.html", {
+        "form": form, "page": page, "facets": facets, "districts": districts(),
+        "total": page.paginator.count, "query": query.urlencode()})
+
+
+def room_detail(request, pk):
+    room = get_object_or_404(_with_cards(Room.objects.select_related("owner")), pk=pk)
+    return render(request, "rooms/detail.html", {"room": room, "is_owner": request.user == room.owner})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_create(request):
+    return _room_form(request, Room(owner=request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_edit(request, pk):
+    room = get_object_or_404(Room, pk=pk)
+    if room.owner_id != request.user.pk:
+        raise Http404("Không tìm thấy phòng của bạn.")
+    return _room_form(request, room)
+
+
+def _room_form(request, room):
+    form = RoomForm(request.POST or None, request.FILES or None, instance=room)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        room, queued = save_room(form.instance, price_vnd=data["price"], area_m2=data["area"],
+                                 photos=data["photos"], remove_photo_ids=data.get("remove_photos") or [])
+        if queued:
+            messages.success(request, "Đã lưu phòng. Hệ thống đang phân tích mô tả và ảnh để gợi ý đặc điểm.")
+        else:
+            messages.success(request, "Đã lưu phòng.")
+        return redirect("room_tags", pk=room.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "rooms/form.html", {"form": form, "room": room if room.pk else None}, status=status)
+
+
+@login_required
+def my_rooms(request):
+    rooms = list(_with_cards(Room.objects.filter(owner=request.user)))
+    for room in rooms:
+        room.job = latest_job(room)
+    return render(request, "rooms/my_rooms.html", {"rooms": rooms})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("my_rooms")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, "Chào mừng! Bạn có thể đăng phòng ngay.")
+        return redirect("room_create")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.is_bound else 200)
