@@ -46,7 +46,9 @@ def process_photo(upload) -> ProcessedPhoto:
             image = ImageOps.exif_transpose(probe)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
+    except Image.DecompressionBombError:  # raised by Pillow itself for absurd sizes
+        raise ValidationError(f"Ảnh “{name}” có quá nhiều điểm ảnh.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(f"“{name}” không phải ảnh hợp lệ hoặc đã bị hỏng.") from None
     finally:
         upload.seek(0)

@@ -60,7 +60,7 @@ class Room(models.Model):
 
 class RoomImage(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="images", verbose_name="phòng")
-    image = models.ImageField("ảnh", upload_to=photo_path, width_field="width", height_field="height")
+    image = models.ImageField("ảnh", upload_to=photo_path)
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField("thứ tự", default=0)

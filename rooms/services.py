@@ -31,9 +31,10 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
             removed = list(room.images.filter(pk__in=remove_photo_ids)) if remove_photo_ids else []
             for img in removed:
                 img.delete()
-            start = (room.images.order_by("-position").values_list("position", flat=True).first() or -1) + 1
+            last = room.images.order_by("-position").values_list("position", flat=True).first()
+            start = 0 if last is None else last + 1
             for offset, photo in enumerate(photos):
-                img = RoomImage(room=room, position=start + offset)
+                img = RoomImage(room=room, position=start + offset, width=photo.width, height=photo.height)
                 img.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 written.append(img)
                 img.save()

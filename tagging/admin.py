@@ -51,9 +51,9 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     readonly_fields = ("room", "job", "tag", "confidence", "threshold", "evidence", "source", "model_version",
                        "reviewed_by", "reviewed_at", "created_at")
 
-    def get_queryset(self, request):
+    def get_ordering(self, request):
         distance = ExpressionWrapper(Abs(F("confidence") - F("threshold")), output_field=FloatField())
-        return super().get_queryset(request).annotate(distance=distance).order_by("distance", "-created_at")
+        return [distance.asc(), "-created_at"]
 
     @admin.display(description="độ tin cậy", ordering="confidence")
     def confidence_pct(self, obj):

@@ -10,7 +10,7 @@ from django.db import transaction
 from rooms.models import Room
 from rooms.services import save_room
 from tagging.decisions import save_landlord_tags
-from tagging.jobs import current_suggestions
+from tagging.jobs import current_suggestions, latest_job, run_job
 
 DEMO_OWNER = "chu_tro_mau"
 
@@ -71,7 +71,11 @@ class Command(BaseCommand):
                 room = Room(owner=owner, title=spec["title"], description=spec["description"],
                             address=spec["address"], district=spec["district"], city=spec["city"])
                 room, _ = save_room(room, price_vnd=spec["price"], area_m2=Decimal(spec["area"]), photos=[])
-            # The job has run (in-process) or will run on a worker; confirm what is already suggested.
+            # Tag the demo rooms now, even where no worker is running yet (a job runs at most once
+            # to completion, so the queued copy will find it done).
+            job = latest_job(room)
+            if job is not None and not job.is_finished:
+                run_job(job.pk)
             ticked = {s.tag.slug for s in current_suggestions(room) if s.above_threshold}
             if ticked:
                 save_landlord_tags(room, owner, ticked)

@@ -1,0 +1,42 @@
+from django.urls import reverse
+
+from tagging.decisions import save_landlord_tags
+
+
+def test_room_detail_shows_confirmed_tags_only(client, room_factory, landlord):
+    room = room_factory(description="Phòng có máy lạnh, wifi")
+    save_landlord_tags(room, landlord, {"dieu_hoa"})
+    page = client.get(reverse("room_detail", args=[room.pk])).content.decode()
+    assert "Điều hòa" in page and ">Wifi<" not in page
+    assert "Sửa phòng" not in page  # a renter sees no owner links
+
+
+def test_my_rooms_lists_own_rooms_with_tag_status(landlord_client, room_factory, landlord, django_user_model):
+    mine = room_factory(title="Phòng của tôi A")
+    other = django_user_model.objects.create_user("khac", password="x-mat-khau-123")
+    room_factory(owner=other, title="Phòng người khác")
+    save_landlord_tags(mine, landlord, {"dieu_hoa"})
+    page = landlord_client.get(reverse("my_rooms")).content.decode()
+    assert "Phòng của tôi A" in page and "Phòng người khác" not in page
+    assert "Đã xác nhận 1 đặc điểm" in page
+
+
+def test_signup_logs_in_and_goes_to_post_a_room(client, db):
+    response = client.post(reverse("signup"), {"username": "chutro2", "password1": "mot-mat-khau-dai",
+                                               "password2": "mot-mat-khau-dai"})
+    assert response.status_code == 302 and response["Location"] == reverse("room_create")
+    assert client.get(reverse("room_create")).status_code == 200
+
+
+def test_load_demo_is_idempotent_and_confirms_tags(db, committed):
+    from django.core.management import call_command
+
+    from rooms.models import Room
+    from tagging.services import load_vocabulary
+
+    load_vocabulary()
+    with committed():
+        call_command("load_demo")
+    call_command("load_demo")
+    assert Room.objects.count() == 6
+    assert all(room.confirmed_tags().exists() for room in Room.objects.all())

@@ -1,0 +1,46 @@
+from django.urls import reverse
+
+from tagging.models import RoomTag, TaggingJob
+
+
+def test_tag_page_shows_suggestions_ticked_with_evidence(landlord_client, room_factory):
+    room = room_factory(description="Phòng mát, có điều hoà, gần trường")
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    assert 'value="dieu_hoa" checked' in page and "“điều hoà”" in page
+    assert 'value="gan_truong" checked' in page and "Thêm đặc điểm khác" in page
+    assert 'value="ban_cong"' in page and 'value="ban_cong" checked' not in page
+    assert "Đang phân tích" not in page
+
+
+def test_tag_page_waits_while_the_job_runs(landlord_client, room_factory):
+    room = room_factory()
+    TaggingJob.objects.create(room=room)            # a newer job, still queued
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    assert "Đang phân tích…" in page and reverse("room_tag_status", args=[room.pk]) in page
+    status = landlord_client.get(reverse("room_tag_status", args=[room.pk])).json()
+    assert status["finished"] is False and status["status"] == "queued"
+
+
+def test_saving_confirms_ticked_and_removes_unticked(landlord_client, room_factory, landlord):
+    room = room_factory(description="Phòng có máy lạnh, wifi")
+    response = landlord_client.post(reverse("room_tags", args=[room.pk]), {"tags": ["dieu_hoa", "ban_cong"]})
+    assert response.status_code == 302 and response["Location"] == reverse("room_detail", args=[room.pk])
+    rows = {rt.tag.slug: (rt.status, rt.source, rt.user) for rt in RoomTag.objects.filter(room=room)}
+    assert rows == {"dieu_hoa": ("confirmed", "model", landlord),      # kept suggestion
+                    "ban_cong": ("confirmed", "landlord", landlord),   # added by hand
+                    "wifi": ("removed", "landlord", landlord)}        # unticked suggestion
+
+
+def test_unknown_tag_is_refused_without_changes(landlord_client, room_factory):
+    room = room_factory()
+    response = landlord_client.post(reverse("room_tags", args=[room.pk]), {"tags": ["ho_boi"]}, follow=True)
+    assert "Có đặc điểm không hợp lệ" in response.content.decode()
+    assert not RoomTag.objects.filter(room=room).exists()
+
+
+def test_a_failed_analysis_says_so_and_still_allows_tagging(landlord_client, room_factory):
+    room = room_factory()
+    TaggingJob.objects.create(room=room, status=TaggingJob.Status.FAILED, error="RuntimeError: x")
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    assert "Chưa phân tích được phòng này" in page and "RuntimeError" not in page
+    assert "Lưu đặc điểm" in page
