@@ -33,9 +33,11 @@ def search(request):
     page = Paginator(_with_cards(rooms), PAGE_SIZE).get_page(request.GET.get("trang"))
     query = request.GET.copy()
     query.pop("trang", None)
-    facets = [(t, counts.get(t.slug, 0), t.slug in selected) for t in Tag.objects.all()]
+    # Chosen tags first, then the tags most rooms in the result have.
+    facets = sorted(((t, counts.get(t.slug, 0), t.slug in selected) for t in Tag.objects.all()),
+                    key=lambda f: (not f[2], -f[1], f[0].position))
     return render(request, "rooms/search.html", {
-        "form": form, "page": page, "facets": facets, "districts": districts(),
+        "form": form, "page": page, "facets": facets, "districts": districts(), "selected_count": len(selected),
         "total": page.paginator.count, "query": query.urlencode()})
 
 
@@ -63,12 +65,9 @@ def _room_form(request, room):
     form = RoomForm(request.POST or None, request.FILES or None, instance=room)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        room, queued = save_room(form.instance, price_vnd=data["price"], area_m2=data["area"],
-                                 photos=data["photos"], remove_photo_ids=data.get("remove_photos") or [])
-        if queued:
-            messages.success(request, "Đã lưu phòng. Hệ thống đang phân tích mô tả và ảnh để gợi ý đặc điểm.")
-        else:
-            messages.success(request, "Đã lưu phòng.")
+        room, _ = save_room(form.instance, price_vnd=data["price"], area_m2=data["area"],
+                            photos=data["photos"], remove_photo_ids=data.get("remove_photos") or [])
+        messages.success(request, "Đã lưu phòng. Hãy xem và xác nhận các đặc điểm được gợi ý.")
         return redirect("room_tags", pk=room.pk)
     status = 400 if form.is_bound else 200
     return render(request, "rooms/form.html", {"form": form, "room": room if room.pk else None}, status=status)

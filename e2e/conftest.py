@@ -1,0 +1,88 @@
+"""The real stack for end-to-end tests: PostgreSQL, Redis, and a live Celery worker process."""
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def real_stack(transactional_db, settings, tmp_path):
+    """Settings and Celery pointed at Redis; yields a function that starts/stops the worker."""
+    from django.db import connection
+
+    from config.celery import app
+
+    if connection.vendor != "postgresql":
+        pytest.skip("end-to-end stack test needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    if not redis_available():
+        pytest.skip(f"end-to-end stack test needs Redis at {REDIS_URL}")
+
+    queue = f"e2e-{uuid.uuid4().hex[:8]}"
+    old = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
+    app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = REDIS_URL
+    db = settings.DATABASES["default"]
+    env = {**os.environ,
+           "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+                           f"{db['PORT'] or 5432}/{db['NAME']}",
+           "CELERY_BROKER_URL": REDIS_URL, "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+           "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+    workers = []
+
+    class Stack:
+        def start_worker(self):
+            log = open(tmp_path / f"worker{len(workers)}.log", "w")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue,
+                 "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            workers.append((proc, log))
+            return proc
+
+        def kill_worker(self, proc):
+            proc.kill()
+            proc.wait(timeout=30)
+
+        def worker_log(self):
+            return "\n".join((tmp_path / f"worker{i}.log").read_text() for i in range(len(workers)))
+
+    yield Stack()
+    for proc, log in workers:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+    app.conf.update(old)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+def wait_for(predicate, timeout=90.0, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")

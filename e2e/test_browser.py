@@ -1,0 +1,82 @@
+"""The landlord journey in a real browser (Debian's Chromium driven by Playwright), with
+screenshots of the tag page and the search page saved under artifacts/screenshots/."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import photo_bytes
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", REPO / "artifacts")) / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 414, "height": 900}, locale="vi-VN")  # a phone
+        page.set_default_timeout(20_000)
+        yield page
+        browser.close()
+
+
+def test_landlord_journey_in_a_browser(browser_page, live_server, tmp_path, vocabulary):
+    page = browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    photo = tmp_path / "phong.jpg"
+    photo.write_bytes(photo_bytes(size=(640, 480), color=(180, 200, 230)))
+
+    page.goto(f"{live_server.url}/dang-ky/")
+    page.fill("#id_username", "chutro_trinh_duyet")
+    page.fill("#id_password1", "mot-mat-khau-rat-dai")
+    page.fill("#id_password2", "mot-mat-khau-rat-dai")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/phong/dang-tin/")
+
+    page.fill("#id_title", "Phòng trọ có gác gần ĐH Bách Khoa")
+    page.fill("#id_description", "Phòng mát, có điều hoà, gác lửng, gần trường. Không nuôi thú cưng.")
+    page.fill("#id_price", "3tr5")
+    page.fill("#id_area", "22")
+    page.fill("#id_address", "12 Lý Thường Kiệt")
+    page.fill("#id_district", "Quận 10")
+    page.fill("#id_city", "TP. Hồ Chí Minh")
+    page.set_input_files("#id_photos", str(photo))
+    page.wait_for_selector("#photo-previews img")          # preview before upload
+    page.click("#room-form button[type=submit]")
+
+    page.wait_for_selector("#suggestions")                 # suggestions arrived on the tag page
+    assert page.is_checked("input[value=dieu_hoa]") and page.is_checked("input[value=gac_lung]")
+    assert not page.is_visible("#analysing")
+    assert page.locator("#suggestions").inner_text().count("%") >= 3
+    assert "“điều hoà”" in page.locator("#suggestions").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "tag-page.png"), full_page=True)
+
+    page.uncheck("input[value=thoang_mat]")
+    page.fill("#tag-filter", "ban cong")                    # search the vocabulary without accents
+    assert page.is_visible("#other-tags input[value=ban_cong]")
+    assert not page.is_visible("#other-tags input[value=wifi]")
+    page.check("#other-tags input[value=ban_cong]")
+    page.click("#tag-form button[type=submit]")
+    page.wait_for_url("**/phong/*/")
+    assert "Ban công" in page.inner_text(".chips") and "Thoáng mát" not in page.inner_text(".chips")
+
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_q", "gac lung")
+    page.click(".facet-box summary")
+    page.check("input[name=dac_diem][value=ban_cong]")
+    page.check("input[name=dac_diem][value=dieu_hoa]")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector(".room-card")
+    assert page.locator(".room-card").count() == 1
+    assert "Phòng trọ có gác gần ĐH Bách Khoa" in page.inner_text(".room-card h2")
+    page.screenshot(path=str(ARTIFACTS / "search-page.png"), full_page=True)
+    assert (ARTIFACTS / "tag-page.png").stat().st_size > 0
