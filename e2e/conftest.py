@@ -36,6 +36,7 @@ def real_stack(transactional_db, settings, tmp_path):
     queue = f"e2e-{uuid.uuid4().hex[:8]}"
     old = {k: app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    _forget_connections(app)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = REDIS_URL
     db = settings.DATABASES["default"]
@@ -73,9 +74,20 @@ def real_stack(transactional_db, settings, tmp_path):
                 proc.kill()
         log.close()
     app.conf.update(old)
+    _forget_connections(app)
     import redis
 
     redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+def _forget_connections(app):
+    """Celery caches its queues and producer pool from the configuration they were first built
+    with; drop them so that the next message goes to the broker and queue configured now."""
+    from kombu import pools
+
+    app.__dict__.pop("amqp", None)
+    app._pool = None
+    pools.reset()
 
 
 def wait_for(predicate, timeout=90.0, interval=0.2, what="condition"):
