@@ -148,6 +148,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_RATES": {"extract_features": os.environ.get("EXTRACT_FEATURES_RATE", "120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Phòng Trọ AI API",

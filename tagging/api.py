@@ -3,11 +3,12 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.decorators import api_view, parser_classes, permission_classes, throttle_classes
 from rest_framework.generics import RetrieveAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 
 from rooms.images import process_photo
 
@@ -15,6 +16,11 @@ from .models import TaggingJob
 from .services import TextTooLong, suggest_tags
 
 log = logging.getLogger(__name__)
+
+
+class ExtractFeaturesThrottle(UserRateThrottle):
+    """Per user (or per IP when anonymous); the rate is settings.REST_FRAMEWORK's "extract_features"."""
+    scope = "extract_features"
 
 
 def _error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -39,6 +45,7 @@ def _error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
 @api_view(["POST"])
 @parser_classes([MultiPartParser, FormParser])
 @permission_classes([AllowAny])
+@throttle_classes([ExtractFeaturesThrottle])
 def extract_features(request):
     """The seed's endpoint: features above threshold for a description and an optional photo."""
     description = (request.data.get("description") or "").strip()

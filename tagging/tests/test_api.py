@@ -93,3 +93,17 @@ def test_openapi_schema(client):
     schema = response.json()
     for path in ["/api/extract-features", "/api/rooms/", "/api/rooms/{id}/", "/api/jobs/{id}/"]:
         assert path in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_extract_features_is_rate_limited(client, monkeypatch):
+    from django.core.cache import cache
+
+    from tagging.api import ExtractFeaturesThrottle
+
+    cache.clear()
+    monkeypatch.setattr(ExtractFeaturesThrottle, "THROTTLE_RATES", {"extract_features": "2/min"})
+    codes = [client.post(reverse("api_extract_features"), {"description": "máy lạnh"}).status_code
+             for _ in range(3)]
+    assert codes == [200, 200, 429]
+    cache.clear()
