@@ -13,6 +13,7 @@ class Tagger(Protocol):
     name: str
     version: str
     supports_images: bool
+    vocabulary: TagVocabulary
 
     def tag(self, text: str, images: tuple = ()) -> list[TagMatch]: ...
 

@@ -4,8 +4,7 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
 from .models import Room
-from .search import SearchForm, search_rooms
-from .views import _with_cards
+from .search import SearchForm, search_rooms, with_listing_details
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -16,7 +15,7 @@ class RoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["id", "title", "description", "price_vnd", "area_m2", "address", "district", "city",
-                  "created_at", "updated_at", "tags", "photos", "url"]
+                  "is_listed", "created_at", "updated_at", "tags", "photos", "url"]
 
     def get_tags(self, room) -> list[dict]:
         confirmed = getattr(room, "confirmed", None)
@@ -56,11 +55,11 @@ class RoomList(generics.ListAPIView):
         if not form.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         rooms, _ = search_rooms(form.cleaned_data)
-        return _with_cards(rooms)
+        return with_listing_details(rooms)
 
 
 class RoomDetail(generics.RetrieveAPIView):
     serializer_class = RoomSerializer
 
     def get_queryset(self):
-        return _with_cards(Room.objects.all())
+        return with_listing_details(Room.objects.all())

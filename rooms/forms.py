@@ -47,7 +47,7 @@ class RoomForm(forms.ModelForm):
 
     class Meta:
         model = Room
-        fields = ["title", "description", "address", "district", "city"]
+        fields = ["title", "description", "address", "district", "city", "is_listed"]
         widgets = {"description": forms.Textarea(attrs={"rows": 8,
                                                         "placeholder": "Phòng mát, có điều hòa, gần trường…"})}
 
@@ -59,7 +59,7 @@ class RoomForm(forms.ModelForm):
             self.fields["remove_photos"].choices = [(img.pk, str(img)) for img in self.instance.images.all()]
         else:
             del self.fields["remove_photos"]
-            self.fields["photos"].required = False
+            del self.fields["is_listed"]  # a new room is listed; the landlord can unlist it later
 
     def clean_price(self):
         try:

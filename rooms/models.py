@@ -24,6 +24,8 @@ class Room(models.Model):
     address = models.CharField("địa chỉ", max_length=255)
     district = models.CharField("quận/huyện", max_length=100)
     city = models.CharField("tỉnh/thành phố", max_length=100)
+    is_listed = models.BooleanField("còn cho thuê", default=True,
+                                    help_text="Bỏ chọn khi phòng đã có người thuê: phòng sẽ không hiện khi tìm kiếm.")
     created_at = models.DateTimeField("đăng lúc", auto_now_add=True)
     updated_at = models.DateTimeField("sửa lúc", auto_now=True)
     # Accent-free, lowercase copy of the searchable text ("dieu hoa" finds "điều hòa"),

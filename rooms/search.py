@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from django import forms
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mlcore.text import fold_text
 from tagging.models import RoomTag, Tag
 
-from .models import Room
+from .models import Room, RoomImage
 from .pricing import PriceError, parse_price_vnd
 
 SORTS = {
@@ -66,7 +66,7 @@ def _text_filter(qs: QuerySet, q: str) -> QuerySet:
 
 def search_rooms(data: dict) -> tuple[QuerySet, list[str]]:
     """(rooms matching the cleaned SearchForm data, the slugs it required)."""
-    qs = Room.objects.all()
+    qs = Room.objects.filter(is_listed=True)
     if data.get("q"):
         qs = _text_filter(qs, data["q"])
     if data.get("gia_tu") is not None:
@@ -95,4 +95,13 @@ def tag_counts(rooms: QuerySet) -> dict[str, int]:
 
 
 def districts() -> list[str]:
-    return list(Room.objects.order_by("district").values_list("district", flat=True).distinct())
+    return list(Room.objects.filter(is_listed=True).order_by("district")
+                .values_list("district", flat=True).distinct())
+
+
+def with_listing_details(rooms: QuerySet) -> QuerySet:
+    """Photos and confirmed tags (as ``room.confirmed``) fetched with the rooms, for lists and API."""
+    confirmed = (RoomTag.objects.filter(status=RoomTag.Status.CONFIRMED).select_related("tag")
+                 .order_by("tag__position"))
+    return rooms.prefetch_related(Prefetch("images", queryset=RoomImage.objects.order_by("position", "id")),
+                                  Prefetch("room_tags", queryset=confirmed, to_attr="confirmed"))

@@ -50,3 +50,12 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
     for img in removed:
         transaction.on_commit(lambda name=img.image.name, storage=img.image.storage: storage.delete(name))
     return room, queued
+
+
+def delete_room(room: Room) -> None:
+    """Delete a room with its photos, tags and jobs; photo files go once the deletion commits."""
+    files = [(img.image.storage, img.image.name) for img in room.images.all()]
+    with transaction.atomic():
+        room.delete()
+        for storage, name in files:
+            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))

@@ -2,26 +2,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tagging.jobs import latest_job
-from tagging.models import RoomTag, Tag
+from tagging.models import Tag
 
 from .forms import RoomForm, SignupForm
-from .models import Room, RoomImage
-from .search import SearchForm, districts, search_rooms, tag_counts
-from .services import save_room
+from .models import Room
+from .search import SearchForm, districts, search_rooms, tag_counts, with_listing_details
+from .services import delete_room, save_room
 
 PAGE_SIZE = 12
-
-
-def _with_cards(qs):
-    confirmed = RoomTag.objects.filter(status=RoomTag.Status.CONFIRMED).select_related("tag").order_by("tag__position")
-    return qs.prefetch_related(Prefetch("images", queryset=RoomImage.objects.order_by("position", "id")),
-                               Prefetch("room_tags", queryset=confirmed, to_attr="confirmed"))
 
 
 def search(request):
@@ -30,7 +23,7 @@ def search(request):
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rooms, selected = search_rooms(data)
     counts = tag_counts(rooms)
-    page = Paginator(_with_cards(rooms), PAGE_SIZE).get_page(request.GET.get("trang"))
+    page = Paginator(with_listing_details(rooms), PAGE_SIZE).get_page(request.GET.get("trang"))
     query = request.GET.copy()
     query.pop("trang", None)
     # Chosen tags first, then the tags most rooms in the result have.
@@ -42,7 +35,7 @@ def search(request):
 
 
 def room_detail(request, pk):
-    room = get_object_or_404(_with_cards(Room.objects.select_related("owner")), pk=pk)
+    room = get_object_or_404(with_listing_details(Room.objects.select_related("owner")), pk=pk)
     return render(request, "rooms/detail.html", {"room": room, "is_owner": request.user == room.owner})
 
 
@@ -74,8 +67,22 @@ def _room_form(request, room):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def room_delete(request, pk):
+    room = get_object_or_404(Room, pk=pk)
+    if room.owner_id != request.user.pk:
+        raise Http404("Không tìm thấy phòng của bạn.")
+    if request.method == "POST":
+        title = room.title
+        delete_room(room)
+        messages.success(request, f"Đã xóa phòng “{title}”.")
+        return redirect("my_rooms")
+    return render(request, "rooms/confirm_delete.html", {"room": room})
+
+
+@login_required
 def my_rooms(request):
-    rooms = list(_with_cards(Room.objects.filter(owner=request.user)))
+    rooms = list(with_listing_details(Room.objects.filter(owner=request.user)))
     for room in rooms:
         room.job = latest_job(room)
     return render(request, "rooms/my_rooms.html", {"rooms": rooms})

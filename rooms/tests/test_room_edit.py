@@ -7,7 +7,7 @@ from tagging.models import RoomTag, TaggingJob
 
 def edit_data(room, **overrides):
     data = {"title": room.title, "description": room.description, "price": "3 triệu", "area": "20",
-            "address": room.address, "district": room.district, "city": room.city}
+            "address": room.address, "district": room.district, "city": room.city, "is_listed": "on"}
     data.update(overrides)
     return data
 
@@ -61,3 +61,37 @@ def test_adding_and_removing_photos_retags(landlord_client, room_factory, make_u
     import os
     assert not os.path.exists(old_path)
     assert TaggingJob.objects.filter(room=room).count() == 2
+
+
+def test_unlisting_hides_the_room_from_search_but_keeps_its_page(landlord_client, room_factory, client):
+    room = room_factory(title="Phòng đã cho thuê")
+    response = landlord_client.post(reverse("room_edit", args=[room.pk]), {**edit_data(room), "is_listed": ""})
+    assert response.status_code == 302
+    room.refresh_from_db()
+    assert room.is_listed is False
+    assert [r.pk for r in landlord_client.get(reverse("search")).context["page"]] == []
+    assert landlord_client.get(reverse("api_rooms")).json()["count"] == 0
+    assert "đã có người thuê" in landlord_client.get(reverse("room_detail", args=[room.pk])).content.decode()
+
+
+def test_owner_deletes_a_room_with_its_photo_files(landlord_client, room_factory, committed, django_user_model):
+    import os
+
+    from conftest import photo_bytes
+    from rooms.images import ProcessedPhoto
+    from rooms.models import Room
+
+    room = room_factory(photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg")])
+    path = room.images.get().image.path
+    other = django_user_model.objects.create_user("khac2", password="x-mat-khau-123")
+    from django.test import Client
+
+    stranger = Client()
+    stranger.force_login(other)
+    assert stranger.post(reverse("room_delete", args=[room.pk])).status_code == 404
+    assert "Xóa phòng?" in landlord_client.get(reverse("room_delete", args=[room.pk])).content.decode()
+    with committed():
+        response = landlord_client.post(reverse("room_delete", args=[room.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("my_rooms")
+    assert not Room.objects.filter(pk=room.pk).exists()
+    assert not os.path.exists(path)
