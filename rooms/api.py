@@ -15,7 +15,7 @@ class RoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["id", "title", "description", "price_vnd", "area_m2", "address", "district", "city",
-                  "is_listed", "created_at", "updated_at", "tags", "photos", "url"]
+                  "contact_phone", "is_listed", "created_at", "updated_at", "tags", "photos", "url"]
 
     def get_tags(self, room) -> list[dict]:
         confirmed = getattr(room, "confirmed", None)

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -47,7 +48,7 @@ class RoomForm(forms.ModelForm):
 
     class Meta:
         model = Room
-        fields = ["title", "description", "address", "district", "city", "is_listed"]
+        fields = ["title", "description", "address", "district", "city", "contact_phone", "is_listed"]
         widgets = {"description": forms.Textarea(attrs={"rows": 8,
                                                         "placeholder": "Phòng mát, có điều hòa, gần trường…"})}
 
@@ -60,6 +61,17 @@ class RoomForm(forms.ModelForm):
         else:
             del self.fields["remove_photos"]
             del self.fields["is_listed"]  # a new room is listed; the landlord can unlist it later
+
+    def clean_contact_phone(self):
+        raw = self.cleaned_data["contact_phone"].strip()
+        if not raw:
+            return ""
+        digits = re.sub(r"[\s.\-()]", "", raw)
+        if digits.startswith("+84"):
+            digits = "0" + digits[3:]
+        if not re.fullmatch(r"0\d{9,10}", digits):
+            raise forms.ValidationError("Số điện thoại chưa đúng, ví dụ 0909 123 456.")
+        return digits
 
     def clean_price(self):
         try:

@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.conf import settings
@@ -6,6 +7,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mlcore.text import fold_text
+
+
+_DISTRICT_NUMBER = re.compile(r"^(?:q|quận|quan)\.?\s*(\d{1,2})$", re.I)
+
+
+def normalize_district(name: str) -> str:
+    """"Q10", "q.10", "quan 10" -> "Quận 10"; other names are only trimmed."""
+    name = " ".join(name.split())
+    m = _DISTRICT_NUMBER.match(name)
+    return f"Quận {int(m.group(1))}" if m else name
 
 
 def photo_path(instance, filename: str) -> str:
@@ -24,6 +35,8 @@ class Room(models.Model):
     address = models.CharField("địa chỉ", max_length=255)
     district = models.CharField("quận/huyện", max_length=100)
     city = models.CharField("tỉnh/thành phố", max_length=100)
+    contact_phone = models.CharField("số điện thoại liên hệ", max_length=20, blank=True,
+                                     help_text="Hiện trên trang phòng để người thuê gọi hoặc nhắn Zalo.")
     is_listed = models.BooleanField("còn cho thuê", default=True,
                                     help_text="Bỏ chọn khi phòng đã có người thuê: phòng sẽ không hiện khi tìm kiếm.")
     created_at = models.DateTimeField("đăng lúc", auto_now_add=True)
@@ -51,6 +64,7 @@ class Room(models.Model):
         return f"{self.title}\n{self.description}"
 
     def save(self, *args, **kwargs):
+        self.district = normalize_district(self.district)
         self.search_text = fold_text(" ".join([self.title, self.description, self.address, self.district, self.city]))
         super().save(*args, **kwargs)
 

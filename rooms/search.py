@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from mlcore.text import fold_text
 from tagging.models import RoomTag, Tag
 
-from .models import Room, RoomImage
+from .models import Room, RoomImage, normalize_district
 from .pricing import PriceError, parse_price_vnd
 
 SORTS = {
@@ -78,7 +78,7 @@ def search_rooms(data: dict) -> tuple[QuerySet, list[str]]:
     if data.get("dien_tich_den") is not None:
         qs = qs.filter(area_m2__lte=Decimal(data["dien_tich_den"]))
     if data.get("quan"):
-        qs = qs.filter(district__iexact=data["quan"].strip())
+        qs = qs.filter(district__iexact=normalize_district(data["quan"]))
     slugs = list(data.get("dac_diem") or [])
     for slug in slugs:  # every tag required (AND): one join per tag
         qs = qs.filter(pk__in=RoomTag.objects.filter(tag__slug=slug, status=RoomTag.Status.CONFIRMED)

@@ -104,3 +104,24 @@ def test_broker_down_keeps_the_room_and_the_queued_job(landlord_client, settings
     assert response.status_code == 302
     job = TaggingJob.objects.get()
     assert job.status == TaggingJob.Status.QUEUED and job.enqueued_at is not None
+
+
+@pytest.mark.parametrize("typed, stored", [("0909 123 456", "0909123456"), ("+84 909.123.456", "0909123456"),
+                                           ("", "")])
+def test_contact_phone_is_stored_plainly_and_shown(landlord_client, typed, stored, client):
+    landlord_client.post(reverse("room_create"), form_data(contact_phone=typed))
+    room = Room.objects.get()
+    assert room.contact_phone == stored
+    page = client.get(reverse("room_detail", args=[room.pk])).content.decode()
+    assert (f'href="tel:{stored}"' in page) is bool(stored)
+
+
+def test_a_wrong_phone_is_a_clear_error(landlord_client):
+    response = landlord_client.post(reverse("room_create"), form_data(contact_phone="12345"))
+    assert response.status_code == 400 and "Số điện thoại chưa đúng" in response.content.decode()
+
+
+def test_district_spellings_become_one(landlord_client, client):
+    landlord_client.post(reverse("room_create"), form_data(district="Q10"))
+    assert Room.objects.get().district == "Quận 10"
+    assert client.get(reverse("search"), {"quan": "quan 10"}).context["total"] == 1
