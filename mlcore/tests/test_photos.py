@@ -1,0 +1,75 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import photo_bytes
+from mlcore.data import DatasetError, Example
+from mlcore.photos import multimodal_pairs, read_photo_labels, split_of, split_photos
+from mlcore.vocab import default_vocabulary
+
+SHARED_PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "data" / "photos" / "labels.csv"
+
+
+@pytest.fixture
+def labels(tmp_path):
+    rows = ["file,tags,room_type,group,source"]
+    for i in range(12):
+        (tmp_path / f"p{i}.jpg").write_bytes(photo_bytes())
+        rows.append(f"p{i}.jpg,{'giuong|cua_so' if i % 2 else 'bep'},bedroom,g{i // 2},vn")
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_read_labels_and_split_by_group(labels):
+    photos = read_photo_labels(labels)
+    assert len(photos) == 12 and photos[1].tags == ("giuong", "cua_so")
+    splits = split_photos(photos)
+    groups = {name: {p.group for p in ps} for name, ps in splits.items()}
+    assert not (groups["train"] & groups["val"]) and not (groups["train"] & groups["test"])
+    assert sum(len(ps) for ps in splits.values()) == 12
+    assert split_of("g3") == split_of("g3")  # deterministic
+
+
+def test_pairs_take_text_labels_plus_what_the_photos_show(labels):
+    photos = read_photo_labels(labels)
+    texts = [Example("a", "Phòng có máy lạnh", ["dieu_hoa"]), Example("b", "Có wifi", ["wifi"])]
+    pairs = multimodal_pairs(texts, photos, default_vocabulary(), seed=1)
+    for ex, pair in zip(texts, pairs):
+        assert 1 <= len(pair.images) <= 3
+        shown = {t for p in photos if p.path in pair.images for t in p.tags}
+        assert set(pair.tags) == set(ex.tags) | shown
+        assert len({p.group for p in photos if p.path in pair.images}) == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    ("file,tags,room_type,group,source\nnone.jpg,bep,kitchen,g1,vn\n", "photo not found"),
+    ("file,tags,room_type,group,source\np0.jpg,ho_boi,kitchen,g1,vn\n", "unknown tag 'ho_boi'"),
+    ("file,tags\np0.jpg,bep\n", "missing column(s) group"),
+])
+def test_label_errors_name_file_and_line(labels, content, message):
+    bad = labels.parent / "bad.csv"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(DatasetError, match=re.escape(message)):
+        read_photo_labels(bad)
+
+
+def test_image_loading_gives_normalised_tensors(labels):
+    pytest.importorskip("torchvision", reason="image loading needs torchvision")
+    from mlcore.photos import load_image
+
+    x = load_image(labels.parent / "p0.jpg", 32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), train=True)
+    assert tuple(x.shape) == (3, 32, 32) and -1.01 <= float(x.min()) and float(x.max()) <= 1.01
+
+
+@pytest.mark.skipif(not SHARED_PHOTOS.exists(), reason="../shared/data/photos is not present")
+def test_real_photo_labels_split_without_shared_groups():
+    photos = read_photo_labels(SHARED_PHOTOS)
+    splits = split_photos(photos)
+    assert len(photos) == 497
+    seen = {}
+    for name, ps in splits.items():
+        for p in ps:
+            assert seen.setdefault(p.group, name) == name
+    assert all(len(ps) > 40 for ps in splits.values())
