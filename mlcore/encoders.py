@@ -155,7 +155,7 @@ def hf_text_encoder(name_or_path: str, max_length: int = 256) -> TextEncoder:
             f"`huggingface-cli download {name_or_path} --local-dir DIR` and pass DIR (nothing is "
             "downloaded at run time)") from exc
     segment = "phobert" in type(tokenizer).__name__.lower() or "phobert" in str(name_or_path).lower()
-    return TextEncoder(str(name_or_path), model, tokenizer, max_length, segment)
+    return TextEncoder(f"hf:{name_or_path}", model, tokenizer, max_length, segment)
 
 
 def roberta_text_encoder(tokenizer, *, hidden: int, layers: int, heads: int, intermediate: int,

@@ -54,10 +54,12 @@ class TagMatch:
     slug: str
     confidence: float
     evidence: tuple[Evidence, ...]
+    photos: tuple[int, ...] = ()       # indexes of the photos that drove the tag (image models)
 
     def as_dict(self) -> dict:
         return {"slug": self.slug, "confidence": round(self.confidence, 4),
-                "evidence": [{"start": e.start, "end": e.end, "text": e.text} for e in self.evidence]}
+                "evidence": [{"start": e.start, "end": e.end, "text": e.text} for e in self.evidence]
+                + [{"photo": i} for i in self.photos]}
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class MultimodalTagger(nn.Module):
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
         self.text_encoder, self.image_encoder, self.fusion = text_encoder, image_encoder, fusion
-        self.modality_dropout = modality_dropout
+        self.modality_dropout, self.dim, self.hidden = modality_dropout, dim, hidden
         dt, di = text_encoder.out_dim, image_encoder.out_dim
         if fusion == "attention":
             self.cross = CrossModalAttention(dt, di, dim)

@@ -103,13 +103,17 @@ def multimodal_pairs(texts: Sequence[Example], photos: Sequence[Photo], vocab: T
     return pairs
 
 
-def load_image(path: str | Path, size: int, mean, std, train: bool = False):
-    """A photo as a normalised [3, size, size] tensor; random crop/flip/colour jitter when training."""
+def load_image(path, size: int, mean, std, train: bool = False):
+    """A photo (a path or a PIL image) as a normalised [3, size, size] tensor; random crop, flip and
+    colour jitter when training."""
     from PIL import Image, ImageOps
     from torchvision import transforms
 
-    with Image.open(path) as img:
-        img = ImageOps.exif_transpose(img).convert("RGB")
+    if isinstance(path, Image.Image):
+        img = path.convert("RGB")
+    else:
+        with Image.open(path) as opened:
+            img = ImageOps.exif_transpose(opened).convert("RGB")
     if train:
         pipeline = transforms.Compose([
             transforms.RandomResizedCrop(size, scale=(0.6, 1.0)), transforms.RandomHorizontalFlip(),

@@ -31,8 +31,18 @@ def load_tagger(spec: str, vocabulary: TagVocabulary | None = None) -> Tagger:
     if spec == "lexicon":
         return LexiconTagger(vocabulary)
     path = Path(spec)
+    if spec == "default":
+        raise TaggerNotFound("no default checkpoint is shipped yet: use 'lexicon' or a checkpoint path")
     if not path.exists():
         raise TaggerNotFound(f"unknown model {spec!r}: use 'lexicon' or the path of a checkpoint "
                              "(a best_model.pt file or the folder that holds it)")
-    raise TaggerNotFound(f"{spec}: trained checkpoints are loaded by the multimodal model, which this "
-                         "version of mlcore does not include yet; use --model lexicon")
+    try:
+        from .pipeline import FeatureExtractionPipeline
+    except ImportError as exc:
+        raise TaggerNotFound(f"{spec}: loading a checkpoint needs torch and transformers ({exc})") from exc
+    from .encoders import ModelNotAvailable
+
+    try:
+        return FeatureExtractionPipeline(path, vocabulary)
+    except ModelNotAvailable as exc:
+        raise TaggerNotFound(str(exc)) from exc

@@ -1,0 +1,73 @@
+"""Checkpoints round-trip, and a checkpoint serves as a tagger (pipeline, CLI, site interface)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="checkpoints need torch")
+
+from conftest import photo_bytes  # noqa: E402
+from mlcore.checkpoint import load_checkpoint  # noqa: E402
+from mlcore.taggers import load_tagger  # noqa: E402
+from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    folder = write_tiny_checkpoint(tmp_path_factory.mktemp("ckpt"))
+    model, _ = load_checkpoint(folder)
+    return folder, model
+
+
+def test_checkpoint_files_and_round_trip(checkpoint):
+    folder, model = checkpoint
+    assert {p.name for p in folder.iterdir()} >= {"best_model.pt", "feature_vocab.json", "training_history.json",
+                                                 "tokenizer"}
+    loaded, meta = load_checkpoint(folder)
+    assert meta["version"] == "test-1" and meta["id2feature"][0] == "dieu_hoa"
+    assert set(meta) >= {"feature_vocab", "id2feature", "config", "thresholds", "temperature"}
+    tok = model.text_encoder.tokenize(["Phòng có máy lạnh"])
+    empty = torch.zeros(1, 0, 3, 64, 64), torch.zeros(1, 0, dtype=torch.bool)
+    with torch.no_grad():
+        a = model(tok["input_ids"], tok["attention_mask"], *empty)["logits"]
+        b = loaded(tok["input_ids"], tok["attention_mask"], *empty)["logits"]
+    assert torch.allclose(a, b, atol=1e-6)  # loaded twice from the same float16 file
+
+
+def test_pipeline_predicts_with_the_seed_interface(checkpoint, tmp_path):
+    folder, _ = checkpoint
+    pipe = load_tagger(str(folder))
+    text = "Phòng có điều hoà, gần trường"
+    features = pipe.predict(text)
+    assert [f["slug"] for f in features] == ["dieu_hoa"]
+    assert features[0]["feature"] == "Điều hòa" and features[0]["evidence"][0]["text"] == "điều hoà"
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(photo_bytes(size=(80, 60)))
+    multi = pipe.predict_multimodal(text, str(photo))
+    assert multi[0]["slug"] == "dieu_hoa" and {"photo": 0} in multi[0]["evidence"]  # a visual tag
+    batch = pipe.predict_batch([text, "Căn hộ mini"], [str(photo), None])
+    assert len(batch) == 2 and batch[0][0]["confidence"] == pytest.approx(multi[0]["confidence"], abs=1e-4)
+    alone = pipe.predict("Căn hộ mini")
+    assert batch[1][0]["confidence"] == pytest.approx(alone[0]["confidence"], abs=1e-5)
+
+
+def test_evaluate_cli_reads_a_checkpoint(checkpoint, tmp_path):
+    folder, _ = checkpoint
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"id": "a", "text": "Có máy lạnh", "tags": ["dieu_hoa"]}) + "\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "mlcore", "evaluate", "--data", str(data), "--model", str(folder),
+                           "--json"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    report = json.loads(proc.stdout)
+    assert report["micro_f1"] == 1.0 and report["model_version"] == "test-1"
+
+
+def test_no_default_checkpoint_yet_is_a_clear_error():
+    from mlcore.taggers import TaggerNotFound
+
+    with pytest.raises(TaggerNotFound, match="no default checkpoint"):
+        load_tagger("default")

@@ -1,0 +1,39 @@
+"""The site with a trained checkpoint named by MLCORE_CHECKPOINT: photo evidence reaches the page."""
+import pytest
+from django.urls import reverse
+
+pytest.importorskip("torch", reason="checkpoints need torch")
+
+from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint  # noqa: E402
+from tagging import services  # noqa: E402
+from tagging.models import TagSuggestion  # noqa: E402
+
+
+@pytest.fixture
+def checkpoint_tagger(settings, tmp_path, monkeypatch):
+    settings.MLCORE_CHECKPOINT = str(write_tiny_checkpoint(tmp_path / "ckpt", version="tiny-1"))
+    monkeypatch.setattr(services, "_tagger_cache", {})
+    yield
+    services._tagger_cache.clear()
+
+
+def test_room_photos_reach_the_model_and_the_tag_page(checkpoint_tagger, landlord_client, make_upload, committed):
+    with committed():
+        landlord_client.post(reverse("room_create"), {
+            "title": "Phòng trọ", "description": "Phòng có máy lạnh", "price": "3tr", "area": "20",
+            "address": "1 Đường A", "district": "Quận 1", "city": "TP. Hồ Chí Minh",
+            "photos": [make_upload("a.jpg"), make_upload("b.jpg")]})
+    s = TagSuggestion.objects.get(tag__slug="dieu_hoa")
+    assert s.model_version == "tiny-1" and s.source == "both" and s.job.mode == "multimodal"
+    span = next(e for e in s.evidence if "text" in e)
+    assert s.room.text_for_tagging[span["start"]:span["end"]] == span["text"] == "máy lạnh"
+    assert any("photo" in e for e in s.evidence)
+    page = landlord_client.get(reverse("room_tags", args=[s.room_id])).content.decode()
+    assert "từ ảnh" in page
+
+
+def test_extract_features_with_an_image_is_multimodal(checkpoint_tagger, client, make_upload, vocabulary):
+    body = client.post(reverse("api_extract_features"),
+                       {"description": "Có máy lạnh", "image": make_upload("p.jpg")}).json()
+    assert body["mode"] == "multimodal" and body["model_version"] == "tiny-1"
+    assert [f["slug"] for f in body["features"]] == ["dieu_hoa"]
