@@ -72,6 +72,15 @@ def cmd_normalize(args) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from .train import load_config, train
+
+    config = load_config(args.config)
+    file = train(config, args.out, base=Path.cwd())
+    print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import format_bench, run_bench
 
@@ -108,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", help="text, or - to read standard input")
     p.add_argument("--segment", action="store_true", help="also word-segment it (pyvi)")
     p.set_defaults(func=cmd_normalize)
+    p = sub.add_parser("train", help="train the multimodal tagger (progress bars on stderr)")
+    p.add_argument("--config", type=Path, help="JSON overriding mlcore.train.DEFAULT_CONFIG")
+    p.add_argument("--out", required=True, type=Path, help="folder for best_model.pt and its companions")
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("bench", help="ms per listing and peak RSS: default model vs the seed stack")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--repeats", type=int, default=10, help="timed runs at batch 1 (median)")
