@@ -1,6 +1,6 @@
 """``python -m mlcore train --config CONFIG --out DIR``: a plain PyTorch training loop.
 
-Data (paths in the config; see ``DEFAULT_CONFIG``):
+Data (paths in the config, relative to the working folder; see ``DEFAULT_CONFIG``):
 * listing texts with weak labels from the lexicon (rows marked ``in_dev_gold`` excluded), split
   train/val by a hash of the listing's accent-free opening (re-posts land in the same split);
 * photos with visual tags (``photos/labels.csv``), split by group;
