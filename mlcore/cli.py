@@ -22,14 +22,25 @@ def _vocab(args) -> TagVocabulary:
 
 def cmd_evaluate(args) -> int:
     vocab = _vocab(args)
-    examples = read_dataset(args.data, vocab, check_images=False)
+    examples = read_dataset(args.data, vocab, check_images=args.modality != "text")
     tagger = load_tagger(args.model, vocab)
-    report = evaluate(examples, tagger, vocab, progress=not args.json and sys.stderr.isatty())
+    report = evaluate(examples, tagger, vocab, progress=not args.json and sys.stderr.isatty(),
+                      modality=args.modality)
     report["data"] = str(args.data)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
         print(format_report(report, vocab))
+    return 0
+
+
+def cmd_photo_split(args) -> int:
+    from .data import write_csv
+    from .photos import read_photo_labels, split_photos
+
+    photos = split_photos(read_photo_labels(args.labels, _vocab(args)))[args.split]
+    write_csv([Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in photos], args.out)
+    print(f"wrote {len(photos)} {args.split} photos to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -97,8 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="score a tagger on a labelled CSV or JSONL file")
     p.add_argument("--data", required=True, type=Path, help="labelled listings (.csv seed format or .jsonl)")
     p.add_argument("--model", default="lexicon", help="'lexicon' or a checkpoint path")
+    p.add_argument("--modality", choices=["both", "text", "image"], default="both",
+                   help="text: ignore photos; image: ignore text (a photo-only row has an empty mota)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("photo-split", help="write one split of the photo labels as a seed-format CSV")
+    p.add_argument("--labels", required=True, type=Path, help="photos/labels.csv")
+    p.add_argument("--split", choices=["train", "val", "test"], default="test")
+    p.add_argument("--out", required=True, type=Path, help="CSV mota,dacdiem,image_path (mota empty)")
+    p.set_defaults(func=cmd_photo_split)
 
     p = sub.add_parser("weak-label", help="label raw listings with the lexicon tagger")
     p.add_argument("--in", dest="input", required=True, type=Path, help="listings JSONL")

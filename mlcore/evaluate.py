@@ -11,15 +11,27 @@ from .taggers import Tagger
 from .vocab import TagVocabulary
 
 
+MODALITIES = ("both", "text", "image")
+
+
 def evaluate(examples: Sequence[Example], tagger: Tagger, vocab: TagVocabulary,
-             progress: bool = False) -> dict:
-    """Scores of ``tagger`` on ``examples`` (see :func:`mlcore.metrics.multilabel_scores`)."""
+             progress: bool = False, modality: str = "both") -> dict:
+    """Scores of ``tagger`` on ``examples`` (see :func:`mlcore.metrics.multilabel_scores`).
+
+    ``modality`` "text" ignores the photos, "image" ignores the text, "both" gives the tagger both.
+    """
+    if modality not in MODALITIES:
+        raise ValueError(f"unknown modality {modality!r}; choose one of {', '.join(MODALITIES)}")
     gold = [set(ex.tags) for ex in examples]
-    pred = [tagger.predict_tags(ex.text) for ex in tqdm(examples, desc="evaluate", unit="listing",
-                                                         disable=not progress, leave=False)]
+    pred = []
+    for ex in tqdm(examples, desc="evaluate", unit="listing", disable=not progress, leave=False):
+        text = "" if modality == "image" else ex.text
+        images = () if modality == "text" or not tagger.supports_images else tuple(ex.images)
+        pred.append({m.slug for m in tagger.tag(text, images) if m.confidence >= tagger.threshold(m.slug)})
     report = multilabel_scores(gold, pred, vocab.slugs)
     report["model"] = tagger.name
     report["model_version"] = tagger.version
+    report["modality"] = modality
     return report
 
 

@@ -73,3 +73,23 @@ def test_real_photo_labels_split_without_shared_groups():
         for p in ps:
             assert seen.setdefault(p.group, name) == name
     assert all(len(ps) > 40 for ps in splits.values())
+
+
+def test_photo_split_cli_writes_photo_only_rows_that_evaluate_reads(labels, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path / "test_photos.csv"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "mlcore", *map(str, a)], cwd=repo,  # noqa: E731
+                                    capture_output=True, text=True, timeout=300)
+    proc = run("photo-split", "--labels", labels, "--split", "train", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    from mlcore.data import read_csv
+
+    rows = read_csv(out)
+    assert rows and all(r.text == "" and len(r.images) == 1 for r in rows)
+    proc = run("evaluate", "--data", out, "--model", "lexicon", "--modality", "image", "--json")
+    report = json.loads(proc.stdout)
+    assert report["modality"] == "image" and report["micro_recall"] == 0.0  # the lexicon reads no photos
