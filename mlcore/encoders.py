@@ -172,12 +172,16 @@ def roberta_text_encoder(tokenizer, *, hidden: int, layers: int, heads: int, int
 
 def train_tokenizer(texts, vocab_size: int = 8000):
     """A byte-level BPE tokenizer trained on ``texts`` (listing texts), with RoBERTa's special tokens."""
-    from tokenizers import ByteLevelBPETokenizer
+    from tokenizers import ByteLevelBPETokenizer, processors
     from transformers import PreTrainedTokenizerFast
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(list(texts), vocab_size=vocab_size, min_frequency=2, special_tokens=specials,
                             show_progress=False)
+    # "<s> text </s>": the first token, whose vector the tagger reads, is always <s>, and an empty
+    # text (a photo-only listing) is still a sequence of two tokens.
+    bpe._tokenizer.post_processor = processors.RobertaProcessing(("</s>", bpe.token_to_id("</s>")),
+                                                                 ("<s>", bpe.token_to_id("<s>")))
     return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>",
                                    pad_token="<pad>", unk_token="<unk>", mask_token="<mask>")

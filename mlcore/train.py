@@ -196,7 +196,7 @@ def mlm_pretrain(text_encoder, texts: list[str], epochs: int, lr: float, batch_s
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total, n = total + float(loss), n + 1
+            total, n = total + loss.item(), n + 1
             bar.set_postfix(loss=f"{total / n:.3f}")
         history.append({"stage": "mlm", "epoch": epoch + 1, "train_loss": round(total / max(n, 1), 4)})
     return history
@@ -234,7 +234,7 @@ def run_stage(name, model, batcher, train_rows, val, config, stage, freeze_text,
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total, n = total + float(loss), n + 1
+            total, n = total + loss.item(), n + 1
             bar.set_postfix(loss=f"{total / n:.3f}")
         record = {"stage": name, "epoch": epoch + 1, "train_loss": round(total / max(n, 1), 4),
                   "seconds": round(time.time() - start, 1), **evaluate_val(model, batcher, val, bs)}

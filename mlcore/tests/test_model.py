@@ -161,3 +161,14 @@ def test_bench_measures_one_configuration_in_its_own_process():
                           "seed_peak_rss_mb": 3000.0, "default_params_m": 9.4, "seed_params_m": 156.6,
                           "torch_threads": 2})
     assert "16.5x at batch 1" in table
+
+
+def test_a_batch_of_photo_only_listings_has_no_empty_text(tiny_text):
+    model = make_model(tiny_text)
+    tok = model.text_encoder.tokenize(["", ""])
+    assert tok["input_ids"].shape[1] == 2                              # <s> </s>
+    assert tok["input_ids"][0, 0] == model.text_encoder.tokenizer.bos_token_id
+    _, images, mask = batch(model, ["", ""], [1, 2], max_photos=2)
+    with torch.no_grad():
+        out = model(tok["input_ids"], tok["attention_mask"], images, mask)
+    assert torch.isfinite(out["logits"]).all()
