@@ -194,10 +194,11 @@ def read_dataset(path: str | Path, vocab: TagVocabulary | None = None, **kwargs)
 
 
 def _relative(p: Path, base: Path) -> str:
+    """``p`` relative to the dataset file's folder when it lies below it, else absolute."""
     try:
         return p.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
-        return str(p)
+        return str(p.resolve())
 
 
 def write_csv(examples: Iterable[Example], path: str | Path) -> None:

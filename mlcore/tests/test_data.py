@@ -1,5 +1,6 @@
 """Datasets: CSV and JSONL round trips, and a clear error for each kind of bad input."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,10 @@ def test_missing_file_is_a_dataset_error(tmp_path):
         read_csv(tmp_path / "nope.csv")
     with pytest.raises(DatasetError, match="cannot open"):
         read_jsonl(tmp_path / "nope.jsonl")
+
+
+def test_images_outside_the_dataset_folder_are_written_absolute(tmp_path, photos, monkeypatch):
+    monkeypatch.chdir(tmp_path / "img")
+    out = tmp_path / "sub" / "d.csv"
+    write_csv([Example("x", "", ["giuong"], [Path("a.jpg")])], out)   # relative to the working folder
+    assert read_csv(out)[0].images == [photos[0].resolve()]
