@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 from .vocab import TagVocabulary, UnknownTagError, default_vocabulary
 
 __all__ = ["Example", "DatasetError", "read_dataset", "read_csv", "read_jsonl", "write_csv",
-           "write_jsonl", "iter_jsonl_objects", "CSV_COLUMNS"]
+           "write_jsonl", "iter_jsonl_objects", "open_dataset_file", "CSV_COLUMNS"]
 
 CSV_COLUMNS = ("mota", "dacdiem", "image_path")
 
@@ -46,6 +46,14 @@ class Example:
     text: str
     tags: list[str] = field(default_factory=list)
     images: list[Path] = field(default_factory=list)
+
+
+def open_dataset_file(path: Path, newline: str | None = None):
+    """Open a UTF-8 dataset file (a BOM is skipped); a DatasetError when it cannot be opened."""
+    try:
+        return path.open(encoding="utf-8-sig", newline=newline)
+    except OSError as exc:
+        raise DatasetError(path, None, f"cannot open: {exc.strerror or exc}") from exc
 
 
 def _resolve_tags(raw: Iterable[str], vocab: TagVocabulary, path, line) -> list[str]:
@@ -79,12 +87,8 @@ def read_csv(path: str | Path, vocab: TagVocabulary | None = None, *, check_imag
     """Read the seed CSV format; see the module docstring."""
     path = Path(path)
     vocab = vocab or default_vocabulary()
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise DatasetError(path, None, f"cannot open: {exc.strerror or exc}") from exc
     examples = []
-    with handle:
+    with open_dataset_file(path, newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader)
@@ -124,11 +128,7 @@ def read_csv(path: str | Path, vocab: TagVocabulary | None = None, *, check_imag
 def iter_jsonl_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) for every non-blank line of a JSONL file."""
     path = Path(path)
-    try:
-        handle = path.open(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DatasetError(path, None, f"cannot open: {exc.strerror or exc}") from exc
-    with handle:
+    with open_dataset_file(path) as handle:
         for lineno, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .data import DatasetError, Example
+from .data import DatasetError, Example, open_dataset_file
 from .vocab import TagVocabulary, UnknownTagError, default_vocabulary
 
 SPLITS = ("train", "val", "test")
@@ -33,12 +33,8 @@ def read_photo_labels(path: str | Path, vocab: TagVocabulary | None = None, chec
     """Read ``labels.csv``; photo paths are relative to its folder.  Errors name file and line."""
     path = Path(path)
     vocab = vocab or default_vocabulary()
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise DatasetError(path, None, f"cannot open: {exc.strerror or exc}") from exc
     photos = []
-    with handle:
+    with open_dataset_file(path, newline="") as handle:
         reader = csv.DictReader(handle)
         missing = {"file", "tags", "group"} - set(reader.fieldnames or [])
         if missing:

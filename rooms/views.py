@@ -45,13 +45,18 @@ def room_create(request):
     return _room_form(request, Room(owner=request.user))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def room_edit(request, pk):
+def own_room(request, pk) -> Room:
+    """The signed-in landlord's room ``pk``; 404 for anyone else's (no hint that it exists)."""
     room = get_object_or_404(Room, pk=pk)
     if room.owner_id != request.user.pk:
         raise Http404("Không tìm thấy phòng của bạn.")
-    return _room_form(request, room)
+    return room
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_edit(request, pk):
+    return _room_form(request, own_room(request, pk))
 
 
 def _room_form(request, room):
@@ -69,9 +74,7 @@ def _room_form(request, room):
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_delete(request, pk):
-    room = get_object_or_404(Room, pk=pk)
-    if room.owner_id != request.user.pk:
-        raise Http404("Không tìm thấy phòng của bạn.")
+    room = own_room(request, pk)
     if request.method == "POST":
         title = room.title
         delete_room(room)

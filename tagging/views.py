@@ -1,10 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rooms.models import Room
+from rooms.views import own_room
 
 from .decisions import save_landlord_tags, tag_choices
 from .health import health_status
@@ -14,18 +14,11 @@ from .models import Tag
 from .services import TextTooLong, suggest_tags
 
 
-def _own_room(request, pk) -> Room:
-    room = get_object_or_404(Room, pk=pk)
-    if room.owner_id != request.user.pk:
-        raise Http404("Không tìm thấy phòng của bạn.")
-    return room
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_tags(request, pk):
     """The landlord's tag page: suggestions with confidence and evidence, tick/untick, add, save."""
-    room = _own_room(request, pk)
+    room = own_room(request, pk)
     if request.method == "POST":
         ticked = set(request.POST.getlist("tags"))
         try:
@@ -47,7 +40,7 @@ def room_tags(request, pk):
 @require_GET
 def room_tag_status(request, pk):
     """Polled by the tag page while a job runs."""
-    room = _own_room(request, pk)
+    room = own_room(request, pk)
     job = latest_job(room)
     return JsonResponse({"job": job.pk if job else None, "status": job.status if job else None,
                          "finished": job.is_finished if job else True})
