@@ -33,8 +33,8 @@ _NEG_BEFORE = re.compile(
     rf"(?<!\w)(?:{NEGATION_CUES})(?:\s+(?:{BRIDGE_WORDS}))*\s*$")
 # "thú cưng: không", "thang máy (không có)", "thú cưng không được nuôi"
 _NEG_AFTER = re.compile(
-    rf"^\s*(?:[:\-–(]\s*)?(?:không|chưa|cấm)(?:\s+(?:có|được|cho|nuôi|phép|nhận))*\s*(?:[).,;:\n]|$)"
-    rf"|^\s*(?:không được|không cho|không có|chưa có|cấm|không nhận)(?!\w)")
+    r"^\s*(?:[:\-–(]\s*)?(?:không|chưa|cấm)(?:\s+(?:có|được|cho|nuôi|phép|nhận))*\s*(?:[).,;:\n]|$)"
+    r"|^\s*(?:không được|không cho|không có|chưa có|cấm|không nhận)(?!\w)")
 _NEG_BEFORE_FOLDED = re.compile(strip_diacritics_str(_NEG_BEFORE.pattern))
 _NEG_AFTER_FOLDED = re.compile(strip_diacritics_str(_NEG_AFTER.pattern))
 _CLAUSE_BREAK = re.compile(r"[;!?\n]|\.(?=\s|$)")

@@ -32,7 +32,6 @@ def make_model(tiny_text, fusion="attention"):
 def batch(model, texts, photos_per_listing, max_photos, size=64):
     """Listings with 0..n photos, padded to max_photos."""
     tok = model.text_encoder.tokenize(texts)
-    g = torch.Generator().manual_seed(1)
     images = torch.zeros(len(texts), max_photos, 3, size, size)
     mask = torch.zeros(len(texts), max_photos, dtype=torch.bool)
     for i, n in enumerate(photos_per_listing):
