@@ -111,8 +111,9 @@ LOGIN_REDIRECT_URL = "my_rooms"
 LOGOUT_REDIRECT_URL = "search"
 
 # --- tagging ---------------------------------------------------------------------------------
-# Which tagger suggests tags: "lexicon" or the path of a trained checkpoint.
-MLCORE_CHECKPOINT = os.environ.get("MLCORE_CHECKPOINT", "lexicon")
+# Which tagger suggests tags: "default" (the multimodal model shipped in mlcore/resources/default_model),
+# "lexicon" (the rules alone) or the path of a trained checkpoint.
+MLCORE_CHECKPOINT = os.environ.get("MLCORE_CHECKPOINT", "default")
 # The longest listing text the tagger accepts (characters); longer input is refused with a message.
 TAGGING_MAX_TEXT_CHARS = int(os.environ.get("TAGGING_MAX_TEXT_CHARS", "20000"))
 

@@ -6,6 +6,8 @@ import time
 from django.urls import reverse
 
 from e2e.conftest import wait_for
+from mlcore.checkpoint import checkpoint_version
+from mlcore.taggers import DEFAULT_CHECKPOINT
 from rooms.models import Room
 from tagging.models import TaggingJob
 
@@ -35,7 +37,7 @@ def test_post_tag_confirm_and_find_on_the_real_stack(real_stack, client, make_up
     elapsed = time.monotonic() - started
     print(f"\nupload -> suggestions on PostgreSQL + Redis + worker: {elapsed * 1000:.0f} ms "
           f"(job {job.duration_ms} ms from creation to done)")
-    assert job.attempts == 1 and job.model_version == "lexicon-1"
+    assert job.attempts == 1 and job.model_version == checkpoint_version(DEFAULT_CHECKPOINT)  # the shipped model
 
     page = client.get(reverse("room_tags", args=[room.pk])).content.decode()
     assert 'value="dieu_hoa" checked' in page and 'value="gan_truong" checked' in page

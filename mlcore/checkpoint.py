@@ -1,5 +1,6 @@
 """Checkpoints as in the seed: ``best_model.pt`` holding ``model_state_dict``, ``feature_vocab``,
-``id2feature``, ``config`` (+ ``thresholds``, ``temperature``, ``version``), with
+``id2feature``, ``config`` (+ ``thresholds``, ``photo_thresholds`` for listings without text,
+``temperature``, ``version``), with
 ``feature_vocab.json`` and ``training_history.json`` beside it, and the tokenizer of an encoder
 trained here in ``tokenizer/``.  Weights are stored in float16 (half the size) and loaded as float32.
 """
@@ -32,7 +33,7 @@ def text_encoder_config(encoder: TextEncoder) -> dict:
 
 
 def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str], *, thresholds: dict[str, float],
-                    temperature: float = 1.0, version: str, history: list[dict] | None = None,
+                    photo_thresholds: dict[str, float] | None = None, temperature: float = 1.0, version: str, history: list[dict] | None = None,
                     extra: dict | None = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -40,11 +41,13 @@ def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str
               "image_encoder": {"name": model.image_encoder.name,
                                 "preprocess": model.image_encoder.preprocess.as_dict()},
               "fusion": model.fusion, "dim": model.dim, "hidden": model.hidden, "num_tags": len(slugs),
+              "lexicon_prior": model.lexicon_prior,
               **(extra or {})}
     state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     torch.save({"model_state_dict": state, "feature_vocab": {s: i for i, s in enumerate(slugs)},
                 "id2feature": {i: s for i, s in enumerate(slugs)}, "config": config,
-                "thresholds": thresholds, "temperature": temperature, "version": version},
+                "thresholds": thresholds, "photo_thresholds": photo_thresholds or {}, "temperature": temperature,
+                "version": version},
                folder / CHECKPOINT_FILE)
     if config["text_encoder"]["kind"] == "roberta":
         model.text_encoder.tokenizer.save_pretrained(folder / "tokenizer")
@@ -53,6 +56,11 @@ def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str
     if history is not None:
         (folder / "training_history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
     return folder / CHECKPOINT_FILE
+
+
+def checkpoint_version(path: str | Path) -> str:
+    """The version string a checkpoint was saved with (without building the model)."""
+    return torch.load(checkpoint_file(path), map_location="cpu", weights_only=False)["version"]
 
 
 def load_checkpoint(path: str | Path) -> tuple[MultimodalTagger, dict]:
@@ -73,7 +81,8 @@ def load_checkpoint(path: str | Path) -> tuple[MultimodalTagger, dict]:
                                     intermediate=t["intermediate"], max_length=t["max_length"])
     image = create_image_encoder(config["image_encoder"]["name"], pretrained=False)
     model = MultimodalTagger(text, image, num_tags=config["num_tags"], fusion=config["fusion"],
-                             dim=config["dim"], hidden=config["hidden"])
+                             dim=config["dim"], hidden=config["hidden"],
+                             lexicon_prior=config.get("lexicon_prior", False))
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in data["model_state_dict"].items()})
     meta = {k: v for k, v in data.items() if k != "model_state_dict"}
     meta["id2feature"] = {int(k): v for k, v in meta["id2feature"].items()}

@@ -38,7 +38,17 @@ def cmd_photo_split(args) -> int:
     from .data import write_csv
     from .photos import read_photo_labels, split_photos
 
-    photos = split_photos(read_photo_labels(args.labels, _vocab(args)))[args.split]
+    vocab = _vocab(args)
+    photos = split_photos(read_photo_labels(args.labels, vocab))[args.split]
+    if args.pair_with:
+        from .photos import multimodal_pairs
+
+        texts = read_dataset(args.pair_with, vocab, check_images=False)
+        pairs = multimodal_pairs(texts, photos, vocab, seed=args.seed)
+        write_jsonl(pairs, args.out)
+        print(f"wrote {len(pairs)} listings of {args.pair_with.name} with 1-3 {args.split} photos each to {args.out}",
+              file=sys.stderr)
+        return 0
     write_csv([Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in photos], args.out)
     print(f"wrote {len(photos)} {args.split} photos to {args.out}", file=sys.stderr)
     return 0
@@ -87,6 +97,8 @@ def cmd_train(args) -> int:
     from .train import load_config, train
 
     config = load_config(args.config)
+    if args.fusion:
+        config["fusion"] = args.fusion
     file = train(config, args.out, base=Path.cwd())
     print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
     return 0
@@ -116,7 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("photo-split", help="write one split of the photo labels as a seed-format CSV")
     p.add_argument("--labels", required=True, type=Path, help="photos/labels.csv")
     p.add_argument("--split", choices=["train", "val", "test"], default="test")
-    p.add_argument("--out", required=True, type=Path, help="CSV mota,dacdiem,image_path (mota empty)")
+    p.add_argument("--out", required=True, type=Path,
+                   help="CSV mota,dacdiem,image_path (mota empty); JSONL with --pair-with")
+    p.add_argument("--pair-with", type=Path, default=None,
+                   help="labelled texts (e.g. dev_gold.jsonl): write each with 1-3 photos of the split; "
+                        "its tags become the text's plus the photos'")
+    p.add_argument("--seed", type=int, default=0, help="which photos go with which text (--pair-with)")
     p.set_defaults(func=cmd_photo_split)
 
     p = sub.add_parser("weak-label", help="label raw listings with the lexicon tagger")
@@ -139,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the multimodal tagger (progress bars on stderr)")
     p.add_argument("--config", type=Path, help="JSON overriding mlcore.train.DEFAULT_CONFIG")
     p.add_argument("--out", required=True, type=Path, help="folder for best_model.pt and its companions")
+    p.add_argument("--fusion", choices=["attention", "early", "late"], default=None,
+                   help="override the config's fusion strategy (to compare the three)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("bench", help="ms per listing and peak RSS: default model vs the seed stack")

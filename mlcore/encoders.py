@@ -39,14 +39,39 @@ class ImagePreprocess:
 class ImageEncoder(nn.Module):
     """A CNN trunk: [N, 3, H, W] -> [N, out_dim, h, w]."""
 
-    def __init__(self, name: str, trunk: nn.Module, out_dim: int, preprocess: ImagePreprocess):
+    def __init__(self, name: str, trunk: nn.Module, out_dim: int, preprocess: ImagePreprocess,
+                 frozen_batchnorm: bool = False):
         super().__init__()
+        self.frozen_batchnorm = frozen_batchnorm
         # channels-last memory layout: the fast path for convolutions on CPU
         self.name, self.trunk = name, trunk.to(memory_format=torch.channels_last)
         self.out_dim, self.preprocess = out_dim, preprocess
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.trunk(images.contiguous(memory_format=torch.channels_last))
+
+    def stages(self) -> list[nn.Module]:
+        """The trunk's stages, input side first (for fine-tuning only the last few)."""
+        net = getattr(self.trunk, "net", None)
+        if net is not None and hasattr(net, "blocks"):      # timm EfficientNet
+            return [nn.ModuleList([net.conv_stem, net.bn1]), *net.blocks, nn.ModuleList([net.conv_head, net.bn2])]
+        return list(self.trunk.children())
+
+    def train_last_stages(self, n: int | None) -> None:
+        """Make only the last ``n`` stages trainable (all when None)."""
+        stages = self.stages()
+        for i, stage in enumerate(stages):
+            for param in stage.parameters():
+                param.requires_grad = n is None or i >= len(stages) - n
+
+    def train(self, mode: bool = True):
+        """Pretrained trunks keep their batch-norm statistics: a few photos per batch would only make
+        them noisy."""
+        super().train(mode)
+        for module in self.modules() if self.frozen_batchnorm else ():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
+        return self
 
 
 # ---- image encoders -----------------------------------------------------------------------
@@ -87,7 +112,7 @@ def _efficientnet_lite0(pretrained: bool) -> ImageEncoder:
             return self.net.forward_features(x)       # [N, 1280, H/32, W/32]
 
     model.reset_classifier(0)
-    return ImageEncoder("efficientnet_lite0", Trunk(model), 1280, ImagePreprocess(224))
+    return ImageEncoder("efficientnet_lite0", Trunk(model), 1280, ImagePreprocess(224), frozen_batchnorm=pretrained)
 
 
 def _resnet34(pretrained: bool, size: int = 512) -> ImageEncoder:

@@ -27,8 +27,15 @@ def evaluate(examples: Sequence[Example], tagger: Tagger, vocab: TagVocabulary,
     for ex in tqdm(examples, desc="evaluate", unit="listing", disable=not progress, leave=False):
         text = "" if modality == "image" else ex.text
         images = () if modality == "text" or not tagger.supports_images else tuple(ex.images)
-        pred.append({m.slug for m in tagger.tag(text, images) if m.confidence >= tagger.threshold(m.slug)})
+        has_text = bool(text.strip())
+        pred.append({m.slug for m in tagger.tag(text, images) if m.confidence >= tagger.threshold(m.slug, has_text)})
     report = multilabel_scores(gold, pred, vocab.slugs)
+    # The same figures over the tags a photo can show, and over the rest.
+    for group, slugs in (("visual", [t.slug for t in vocab if t.visual]),
+                         ("non_visual", [t.slug for t in vocab if not t.visual])):
+        keep = set(slugs)
+        part = multilabel_scores([g & keep for g in gold], [p & keep for p in pred], slugs)
+        report[group] = {k: part[k] for k in ("micro_precision", "micro_recall", "micro_f1", "macro_f1", "macro_tags")}
     report["model"] = tagger.name
     report["model_version"] = tagger.version
     report["modality"] = modality
@@ -42,6 +49,8 @@ def format_report(report: dict, vocab: TagVocabulary) -> str:
         f"micro  P {report['micro_precision']:.3f}  R {report['micro_recall']:.3f}  F1 {report['micro_f1']:.3f}",
         f"macro  P {report['macro_precision']:.3f}  R {report['macro_recall']:.3f}  F1 {report['macro_f1']:.3f}"
         f"  (over {report['macro_tags']} tags present in the data)",
+        f"visual tags micro F1 {report['visual']['micro_f1']:.3f}, "
+        f"other tags micro F1 {report['non_visual']['micro_f1']:.3f}",
         "",
         f"{'tag':<20} {'name':<26} {'P':>6} {'R':>6} {'F1':>6} {'support':>8} {'pred':>6}",
     ]

@@ -142,8 +142,8 @@ class LexiconTagger:
         self._rules = [_compile(r) for r in rules]
 
     # -- public API ---------------------------------------------------------------------------
-    def threshold(self, slug: str) -> float:
-        """Confidence at or above which ``slug`` counts as present."""
+    def threshold(self, slug: str, has_text: bool = True) -> float:
+        """Confidence at or above which ``slug`` counts as present (one scale, text or not)."""
         return self.default_threshold
 
     def tag(self, text: str, images: tuple = ()) -> list[TagMatch]:

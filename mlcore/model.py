@@ -7,9 +7,16 @@
 
 Fusion strategies:
 * ``attention`` (default): the text vector queries the listing's own image cells plus a null token
-  (cross-modal attention, masked per listing), then concat [t, attended] -> head;
+  (cross-modal attention, masked per listing), then concat [t, attended, mean of the cells] -> head
+  (the mean keeps every cell in view when a single query cannot: photos without text);
 * ``early``: concat [t, masked mean of the cells (or the null token)] -> head;
 * ``late``: the average of a text head's and an image head's logits (text head alone without photos).
+
+Lexicon prior (``lexicon_prior=True``): the rule tagger's per-tag confidences [B, tags] are a third
+input.  They are added to the text vector (a linear projection) before fusion, and a per-tag
+logit ``w * confidence + b`` is added to the head's output, so the network starts from the rules and
+learns where the text and the photos should move them.  A listing without text (photos only) gets
+no prior, and its non-visual tags are ruled out: a photo cannot show "near a school".
 
 Unlike the seed, nothing mixes listings of a batch: a listing's output is the same alone or in any
 batch (tested).
@@ -22,6 +29,7 @@ from torch import nn
 from .encoders import ImageEncoder, TextEncoder
 
 FUSIONS = ("attention", "early", "late")
+NO_TAG_LOGIT = -30.0   # a tag ruled out (a non-visual tag of a listing without text)
 
 
 def classification_head(in_dim: int, hidden: int, num_tags: int, dropout: float = 0.3) -> nn.Sequential:
@@ -53,19 +61,26 @@ class CrossModalAttention(nn.Module):
 class MultimodalTagger(nn.Module):
     def __init__(self, text_encoder: TextEncoder, image_encoder: ImageEncoder, num_tags: int,
                  fusion: str = "attention", dim: int = 256, hidden: int = 256, dropout: float = 0.3,
-                 modality_dropout: float = 0.3):
+                 modality_dropout: float = 0.3, lexicon_prior: bool = False):
         super().__init__()
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
         self.text_encoder, self.image_encoder, self.fusion = text_encoder, image_encoder, fusion
         self.modality_dropout, self.dim, self.hidden = modality_dropout, dim, hidden
         dt, di = text_encoder.out_dim, image_encoder.out_dim
+        self.lexicon_prior = lexicon_prior
+        # Which tags a photo can show (the taxonomy's ``visual``); set by training, saved with the weights.
+        self.register_buffer("visual_mask", torch.ones(num_tags, dtype=torch.bool))
+        if lexicon_prior:
+            self.lexicon_proj = nn.Linear(num_tags, dt)
+            self.lexicon_weight = nn.Parameter(torch.full((num_tags,), 8.0))
+            self.lexicon_bias = nn.Parameter(torch.full((num_tags,), -4.0))
+        self.image_proj = nn.Linear(di, dim)
+        self.null_image = nn.Parameter(torch.zeros(1, dim))
         if fusion == "attention":
             self.cross = CrossModalAttention(dt, di, dim)
-            self.head = classification_head(dt + dim, hidden, num_tags, dropout)
+            self.head = classification_head(dt + 2 * dim, hidden, num_tags, dropout)
         else:
-            self.image_proj = nn.Linear(di, dim)
-            self.null_image = nn.Parameter(torch.zeros(1, dim))
             if fusion == "early":
                 self.head = classification_head(dt + dim, hidden, num_tags, dropout)
             else:
@@ -84,21 +99,40 @@ class MultimodalTagger(nn.Module):
         return cells, cell_mask
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, images: torch.Tensor,
-                photo_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        """-> {"logits": [B, tags], "photo_weights": [B, P] attention mass per photo (or zeros)}."""
-        text = self.text_encoder(input_ids, attention_mask)                  # [B, Dt]
+                photo_mask: torch.Tensor, lexicon: torch.Tensor | None = None,
+                text_vectors: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """-> {"logits": [B, tags], "photo_weights": [B, P] attention mass per photo (or zeros)}.
+
+        ``lexicon`` [B, tags]: the rules' confidences (zeros when None); ``text_vectors`` [B, Dt]:
+        the text encoder's output computed beforehand (training with a frozen text encoder).
+        """
+        has_text = attention_mask.sum(dim=1, keepdim=True) > 2               # more than <s> </s>
+        text = text_vectors if text_vectors is not None else self.text_encoder(input_ids, attention_mask)
+        prior = None
+        if self.lexicon_prior:
+            if lexicon is None:
+                lexicon = text.new_zeros(text.shape[0], self.lexicon_weight.shape[0])
+            text = text + self.lexicon_proj(lexicon)
+            prior = torch.where(has_text, self.lexicon_weight * lexicon + self.lexicon_bias, 0.0)
+        out = self._fuse(text, images, photo_mask)
+        logits = out["logits"] + prior if prior is not None else out["logits"]
+        # Without text only what a photo can show is possible.
+        out["logits"] = torch.where(has_text | self.visual_mask, logits, NO_TAG_LOGIT)
+        return out
+
+    def _fuse(self, text: torch.Tensor, images: torch.Tensor, photo_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.training and self.modality_dropout > 0 and photo_mask.numel():
             keep = torch.rand(photo_mask.shape[0], 1, device=photo_mask.device) >= self.modality_dropout
             photo_mask = photo_mask & keep                                   # whole listings lose photos
         cells, cell_mask = self.image_cells(images, photo_mask)
         b, p = photo_mask.shape
         photo_weights = text.new_zeros(b, p)
+        pooled = self._masked_mean(cells, cell_mask)                          # [B, dim]
         if self.fusion == "attention":
             attended, weights = self.cross(text, cells, cell_mask)
             if p:
                 photo_weights = weights[:, 1:].reshape(b, p, -1).sum(-1)
-            return {"logits": self.head(torch.cat([text, attended], dim=1)), "photo_weights": photo_weights}
-        pooled = self._masked_mean(cells, cell_mask)                          # [B, dim]
+            return {"logits": self.head(torch.cat([text, attended, pooled], dim=1)), "photo_weights": photo_weights}
         if self.fusion == "early":
             return {"logits": self.head(torch.cat([text, pooled], dim=1)), "photo_weights": photo_weights}
         has_photo = photo_mask.any(dim=1, keepdim=True)

@@ -7,6 +7,10 @@ from typing import Protocol
 from .lexicon import LexiconTagger, TagMatch
 from .vocab import TagVocabulary
 
+# The shipped default checkpoint, and the one command that rebuilds it (see README).
+DEFAULT_CHECKPOINT = Path(__file__).parent / "resources" / "default_model"
+DEFAULT_TRAIN_COMMAND = "python -m mlcore train --config configs/default_model.json --out mlcore/resources/default_model"
+
 
 class Tagger(Protocol):
     """What every tagger offers (the lexicon now, trained checkpoints later)."""
@@ -17,7 +21,8 @@ class Tagger(Protocol):
 
     def tag(self, text: str, images: tuple = ()) -> list[TagMatch]: ...
 
-    def threshold(self, slug: str) -> float: ...
+    def threshold(self, slug: str, has_text: bool = True) -> float:
+        """The confidence at or above which a tag counts; ``has_text`` False for a photo-only listing."""
 
     def predict_tags(self, text: str, threshold: float | None = None) -> set[str]: ...
 
@@ -27,14 +32,16 @@ class TaggerNotFound(ValueError):
 
 
 def load_tagger(spec: str, vocabulary: TagVocabulary | None = None) -> Tagger:
-    """``"lexicon"`` -> the rule tagger; a checkpoint path -> that trained model."""
+    """``"lexicon"`` -> the rule tagger; ``"default"`` -> the shipped multimodal checkpoint;
+    a checkpoint path -> that trained model."""
     if spec == "lexicon":
         return LexiconTagger(vocabulary)
-    path = Path(spec)
-    if spec == "default":
-        raise TaggerNotFound("no default checkpoint is shipped yet: use 'lexicon' or a checkpoint path")
+    path = DEFAULT_CHECKPOINT if spec == "default" else Path(spec)
+    if spec == "default" and not (path / "best_model.pt").is_file():
+        raise TaggerNotFound(f"the default checkpoint is missing from {path}: rebuild it with "
+                             f"`{DEFAULT_TRAIN_COMMAND}`, or use 'lexicon'")
     if not path.exists():
-        raise TaggerNotFound(f"unknown model {spec!r}: use 'lexicon' or the path of a checkpoint "
+        raise TaggerNotFound(f"unknown model {spec!r}: use 'lexicon', 'default' or the path of a checkpoint "
                              "(a best_model.pt file or the folder that holds it)")
     try:
         from .pipeline import FeatureExtractionPipeline

@@ -69,11 +69,12 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> Suggestion
     vocab = tagger.vocabulary
     use_images = tuple(images) if tagger.supports_images else ()
     suggestions = []
+    has_text = bool(text.strip())
     for m in tagger.tag(text, images=use_images):
         evidence = [{"start": e.start, "end": e.end, "text": e.text} for e in m.evidence]
         photos = [{"photo": i} for i in getattr(m, "photos", ())]
         source = "both" if evidence and photos else ("image" if photos else "text")
-        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, tagger.threshold(m.slug),
+        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, tagger.threshold(m.slug, has_text),
                                       evidence + photos, source))
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
                             len(use_images))

@@ -171,3 +171,47 @@ def test_a_batch_of_photo_only_listings_has_no_empty_text(tiny_text):
     with torch.no_grad():
         out = model(tok["input_ids"], tok["attention_mask"], images, mask)
     assert torch.isfinite(out["logits"]).all()
+
+
+def test_lexicon_prior_starts_from_the_rules_and_stays_per_listing(tiny_text):
+    torch.manual_seed(0)
+    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5,
+                             dim=32, hidden=32, lexicon_prior=True).eval()
+    tok, images, mask = batch(model, TEXTS[:2], [1, 0], max_photos=1)
+    rules = torch.zeros(2, 5)
+    rules[0, 2] = 0.9                       # the rules found tag 2 in the first listing only
+    with torch.no_grad():
+        with_rules = model(tok["input_ids"], tok["attention_mask"], images, mask, lexicon=rules)["logits"]
+        without = model(tok["input_ids"], tok["attention_mask"], images, mask, lexicon=torch.zeros(2, 5))["logits"]
+        alone = model(tok["input_ids"][1:], tok["attention_mask"][1:], images[1:], mask[1:],
+                      lexicon=rules[1:])["logits"]
+    shift = with_rules - without
+    assert shift[0, 2] > 5                                      # 8 x 0.9 from the prior, give or take the head
+    assert shift[0, 2] > 3 * shift[0, [0, 1, 3, 4]].abs().max()
+    assert torch.allclose(shift[1], torch.zeros(5), atol=1e-6)  # the other listing is untouched
+    assert torch.allclose(alone[0], with_rules[1], atol=1e-5)
+
+
+def test_a_photo_alone_cannot_suggest_a_non_visual_tag(tiny_text):
+    from mlcore.model import NO_TAG_LOGIT
+
+    model = make_model(tiny_text)
+    model.visual_mask.copy_(torch.tensor([True, False, True, False, False]))
+    tok, images, mask = batch(model, ["", TEXTS[0]], [1, 1], max_photos=1)
+    with torch.no_grad():
+        logits = model(tok["input_ids"], tok["attention_mask"], images, mask)["logits"]
+    assert (logits[0, [1, 3, 4]] == NO_TAG_LOGIT).all() and (logits[0, [0, 2]] > NO_TAG_LOGIT).all()
+    assert (logits[1] > NO_TAG_LOGIT).all()                    # with text, every tag is possible
+
+
+def test_fine_tuning_only_the_last_image_stages_with_frozen_batch_norm():
+    encoder = create_image_encoder("efficientnet_lite0", pretrained=True)
+    encoder.train_last_stages(2)
+    stages = encoder.stages()
+    assert all(p.requires_grad for s in stages[-2:] for p in s.parameters())
+    assert not any(p.requires_grad for s in stages[:-2] for p in s.parameters())
+    encoder.train()
+    norms = [m for m in encoder.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert norms and not any(m.training for m in norms)      # ImageNet statistics are kept
+    scratch = create_image_encoder("resnet34", pretrained=False).train()
+    assert all(m.training for m in scratch.modules() if isinstance(m, torch.nn.BatchNorm2d))

@@ -93,3 +93,31 @@ def test_photo_split_cli_writes_photo_only_rows_that_evaluate_reads(labels, tmp_
     proc = run("evaluate", "--data", out, "--model", "lexicon", "--modality", "image", "--json")
     report = json.loads(proc.stdout)
     assert report["modality"] == "image" and report["micro_recall"] == 0.0  # the lexicon reads no photos
+    assert set(report["visual"]) >= {"micro_f1", "micro_precision", "micro_recall"}
+    assert report["non_visual"]["micro_f1"] == 0.0 and report["visual"]["macro_tags"] == 3
+
+
+def test_photo_split_pairs_labelled_texts_with_photos_of_the_split(labels, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    texts = tmp_path / "gold.jsonl"
+    texts.write_text("".join(json.dumps({"id": f"t{i}", "text": f"Phòng số {i} gần trường", "tags": ["gan_truong"]},
+                                        ensure_ascii=False) + "\n" for i in range(5)), encoding="utf-8")
+    out = tmp_path / "pairs.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "mlcore", "photo-split", "--labels", str(labels), "--split", "train",
+                           "--pair-with", str(texts), "--out", str(out)], cwd=repo, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    from mlcore.data import read_jsonl
+
+    pairs = read_jsonl(out)
+    train_files = {p.path.name for p in split_photos(read_photo_labels(labels))["train"]}
+    by_file = {p.path.name: set(p.tags) for p in read_photo_labels(labels)}
+    assert len(pairs) == 5
+    for pair in pairs:
+        names = [Path(i).name for i in pair.images]
+        assert 1 <= len(names) <= 3 and set(names) <= train_files
+        assert set(pair.tags) == {"gan_truong"} | set().union(*(by_file[n] for n in names))

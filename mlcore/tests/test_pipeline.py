@@ -66,8 +66,46 @@ def test_evaluate_cli_reads_a_checkpoint(checkpoint, tmp_path):
     assert report["micro_f1"] == 1.0 and report["model_version"] == "test-1"
 
 
-def test_no_default_checkpoint_yet_is_a_clear_error():
-    from mlcore.taggers import TaggerNotFound
+def test_photo_only_listings_have_their_own_thresholds(tmp_path):
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", photo_thresholds={"dieu_hoa": 1.01})
+    pipe = load_tagger(str(folder))
+    assert pipe.threshold("dieu_hoa") == 0.5 and pipe.threshold("dieu_hoa", has_text=False) == 1.01
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(photo_bytes(size=(80, 60)))
+    with_text = {f["slug"]: f["confidence"] for f in pipe.predict_multimodal("Có máy lạnh", str(photo))}
+    photo_only = {m.slug: m.confidence for m in pipe.tag("", [str(photo)])}
+    assert with_text["dieu_hoa"] > 0.99 and photo_only["dieu_hoa"] > 0.99     # the head says "dieu_hoa"
+    assert "dieu_hoa" not in {f["slug"] for f in pipe.predict_multimodal("", str(photo))}   # a higher bar
 
-    with pytest.raises(TaggerNotFound, match="no default checkpoint"):
+
+def test_a_checkpoint_with_the_lexicon_prior_reads_the_rules(tmp_path):
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True)
+    pipe = load_tagger(str(folder))
+    assert pipe.model.lexicon_prior
+    with_rule, = pipe.probabilities(["Phòng có wifi"])[0]
+    without, = pipe.probabilities(["Phòng rộng"])[0]
+    wifi = pipe.vocabulary.slugs.index("wifi")
+    assert with_rule[wifi] > 100 * without[wifi]       # the rule's confidence moved the model's
+
+
+def test_a_missing_default_checkpoint_is_a_clear_error(tmp_path, monkeypatch):
+    from mlcore import taggers
+
+    monkeypatch.setattr(taggers, "DEFAULT_CHECKPOINT", tmp_path / "gone")
+    with pytest.raises(taggers.TaggerNotFound, match="default checkpoint is missing.*mlcore train --config"):
         load_tagger("default")
+
+
+def test_the_shipped_default_checkpoint_tags_text_and_photos():
+    """The committed default model: rules' evidence for text tags, a photo index for photo tags."""
+    from PIL import Image
+
+    tagger = load_tagger("default")
+    assert tagger.name == "multimodal" and tagger.supports_images
+    text = "Phòng mới, có máy lạnh, wc riêng, gần trường đại học, giờ giấc tự do"
+    found = {m.slug: m for m in tagger.tag(text) if m.confidence >= tagger.threshold(m.slug)}
+    assert {"dieu_hoa", "wc_rieng", "gan_truong", "gio_tu_do"} <= set(found)
+    assert found["dieu_hoa"].evidence and found["dieu_hoa"].evidence[0].text == "máy lạnh"
+    # A photo alone can only suggest what a photo can show.
+    photo_only = tagger.tag("", [Image.new("RGB", (320, 240), (200, 190, 170))])
+    assert all(tagger.vocabulary[m.slug].visual for m in photo_only)

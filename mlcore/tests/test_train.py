@@ -37,16 +37,33 @@ def test_train_writes_a_usable_checkpoint(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
     out = tmp_path / "model"
     proc = subprocess.run([sys.executable, "-m", "mlcore", "train", "--config", str(tmp_path / "config.json"),
-                           "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=900)
+                           "--out", str(out), "--fusion", "early"], cwd=REPO, capture_output=True, text=True,
+                          timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert {"best_model.pt", "feature_vocab.json", "training_history.json", "training_curves.png", "tokenizer"} \
         <= {p.name for p in out.iterdir()}
     history = json.loads((out / "training_history.json").read_text())
     assert [h["stage"] for h in history] == ["mlm", "stage1", "stage2", "calibration"]
     assert "ece_before" in history[-1] and "val_micro_f1" in history[1]
+    assert {"val_text_f1", "val_photo_f1"} <= set(history[1])           # texts and photos scored apart
     assert "weak labels" in proc.stderr and "stage1 1/1" in proc.stderr  # progress bars
     from mlcore.taggers import load_tagger
 
     pipe = load_tagger(str(out))
-    assert pipe.version == "tiny-train"
+    assert pipe.version == "tiny-train" and pipe.config["fusion"] == "early" and pipe.model.lexicon_prior
+    visual = [pipe.vocabulary[s].visual for s in pipe.vocabulary.slugs]
+    assert pipe.model.visual_mask.tolist() == visual                   # from the taxonomy, saved with the weights
+    assert set(pipe.photo_thresholds) == set(pipe.vocabulary.slugs)
     assert isinstance(pipe.predict_multimodal("Có máy lạnh", str(tmp_path / "p1.jpg")), list)
+
+
+def test_an_epoch_keeps_every_photo_row_and_samples_the_texts():
+    from mlcore.train import Row, epoch_rows
+
+    texts = [Row(f"text {i}", [], []) for i in range(50)]
+    photos = [Row("", [Path(f"p{i}.jpg")], ["giuong"], visual_only=True) for i in range(5)]
+    pairs = [Row("text 0", [Path("p0.jpg")], ["giuong"])]
+    rows = epoch_rows(texts + photos + pairs, texts_per_epoch=10)
+    assert len(rows) == 16 and sum(1 for r in rows if r.photos) == 6
+    assert len({r.text for r in rows if not r.photos}) == 10
+    assert len(epoch_rows(texts + photos + pairs, None)) == 56

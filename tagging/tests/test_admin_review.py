@@ -5,7 +5,8 @@ from tagging.models import RoomTag, TagSuggestion
 
 
 @pytest.fixture
-def admin_client_with_rooms(admin_client, room_factory):
+def admin_client_with_rooms(admin_client, room_factory, settings):
+    settings.MLCORE_CHECKPOINT = "lexicon"
     room_factory(description="Phòng có máy lạnh, wifi, gần chợ")
     room_factory(description="Phòng mát, có gác")
     return admin_client

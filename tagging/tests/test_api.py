@@ -19,6 +19,17 @@ def test_extract_features_text_only(client, vocabulary):
 
 @pytest.mark.django_db
 def test_extract_features_with_an_image(client, make_upload):
+    """The default model reads the photo too."""
+    response = client.post(reverse("api_extract_features"),
+                           {"description": "Có máy lạnh", "image": make_upload("p.jpg")})
+    assert response.status_code == 200 and response.json()["success"] is True
+    assert response.json()["mode"] == "multimodal"
+    assert "dieu_hoa" in {f["slug"] for f in response.json()["features"]}
+
+
+@pytest.mark.django_db
+def test_extract_features_with_the_lexicon_ignores_photos(client, make_upload, settings):
+    settings.MLCORE_CHECKPOINT = "lexicon"
     response = client.post(reverse("api_extract_features"),
                            {"description": "Có máy lạnh", "image": make_upload("p.jpg")})
     assert response.status_code == 200 and response.json()["success"] is True

@@ -1,13 +1,18 @@
 import pytest
 from django.urls import reverse
 
+from mlcore.checkpoint import checkpoint_version
+from mlcore.taggers import DEFAULT_CHECKPOINT
+
+DEFAULT_VERSION = checkpoint_version(DEFAULT_CHECKPOINT)   # the site's default tagger is the shipped model
+
 
 @pytest.mark.django_db
 def test_health_reports_database_and_model(client):
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process",
-                               "model_loaded": True, "model_version": "lexicon-1"}
+                               "model_loaded": True, "model_version": DEFAULT_VERSION}
 
 
 @pytest.mark.django_db

@@ -93,7 +93,7 @@ def test_model_is_loaded_once_per_process(settings, monkeypatch):
     monkeypatch.setattr(services, "_tagger_cache", {})
     for _ in range(3):
         services.get_tagger()
-    assert loads == ["lexicon"]
+    assert loads == [settings.MLCORE_CHECKPOINT]
 
 
 @pytest.mark.parametrize("spec", ["no/such/checkpoint"])
