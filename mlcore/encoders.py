@@ -152,6 +152,8 @@ class TextEncoder(nn.Module):
         self.out_dim = model.config.hidden_size
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        # Whitespace is no text: such a listing is photo-only for the model as for its thresholds.
+        texts = [t if t.strip() else "" for t in texts]
         if self.segment:  # PhoBERT was pre-trained on word-segmented text
             from .text import segment_words
 

@@ -197,11 +197,12 @@ def test_a_photo_alone_cannot_suggest_a_non_visual_tag(tiny_text):
 
     model = make_model(tiny_text)
     model.visual_mask.copy_(torch.tensor([True, False, True, False, False]))
-    tok, images, mask = batch(model, ["", TEXTS[0]], [1, 1], max_photos=1)
+    tok, images, mask = batch(model, ["", TEXTS[0], " \n "], [1, 1, 1], max_photos=1)
     with torch.no_grad():
         logits = model(tok["input_ids"], tok["attention_mask"], images, mask)["logits"]
     assert (logits[0, [1, 3, 4]] == NO_TAG_LOGIT).all() and (logits[0, [0, 2]] > NO_TAG_LOGIT).all()
     assert (logits[1] > NO_TAG_LOGIT).all()                    # with text, every tag is possible
+    assert (logits[2, [1, 3, 4]] == NO_TAG_LOGIT).all()        # whitespace is no text
 
 
 def test_fine_tuning_only_the_last_image_stages_with_frozen_batch_norm():
