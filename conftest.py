@@ -11,6 +11,13 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _site_tagger_is_the_lexicon(settings):
+    """Site tests tag with the rules, so that retraining the shipped model never breaks a plumbing
+    test; a test that needs a checkpoint names one (the tiny one, or "default")."""
+    settings.MLCORE_CHECKPOINT = "lexicon"
+
+
 def photo_bytes(fmt="JPEG", size=(64, 48), color=(200, 120, 40), exif_orientation=None) -> bytes:
     """A small real image made here (no photo files in the repository)."""
     image = Image.new("RGB", size, color)

@@ -80,3 +80,45 @@ def test_landlord_journey_in_a_browser(browser_page, live_server, tmp_path, voca
     assert "Phòng trọ có gác gần ĐH Bách Khoa" in page.inner_text(".room-card h2")
     page.screenshot(path=str(ARTIFACTS / "search-page.png"), full_page=True)
     assert (ARTIFACTS / "tag-page.png").stat().st_size > 0
+
+
+SHARED_PHOTOS = REPO.parent / "shared" / "data" / "photos" / "labels.csv"
+
+
+@pytest.mark.skipif(not SHARED_PHOTOS.exists(), reason="../shared/data/photos is not present (real photos are never "
+                                                       "copied into the repository)")
+def test_a_photo_driven_suggestion_shows_its_photo(browser_page, live_server, settings, vocabulary, django_user_model):
+    """The shipped model sees a bed in a real held-out photo that the text never mentions; the tag
+    page shows that suggestion with the photo's thumbnail (screenshot: tag-page-photo.png)."""
+    from mlcore.photos import read_photo_labels, split_photos
+    from mlcore.taggers import load_tagger
+    from tagging import services
+
+    settings.MLCORE_CHECKPOINT = "default"
+    services._tagger_cache.pop("default", None)
+    tagger = load_tagger("default")
+    # The test-split bed photo the model is surest of (the model never trained on the test groups).
+    beds = [p for p in split_photos(read_photo_labels(SHARED_PHOTOS))["test"] if "giuong" in p.tags][:12]
+    photo = max(beds, key=lambda p: next((m.confidence for m in tagger.tag("", [p.path]) if m.slug == "giuong"), 0.0))
+
+    page = browser_page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    django_user_model.objects.create_user("chutro_anh", password="mot-mat-khau-rat-dai")
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro_anh")
+    page.fill("#id_password", "mot-mat-khau-rat-dai")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    page.fill("#id_title", "Phòng trọ quận 3")
+    page.fill("#id_description", "Cho thuê phòng, giá tốt, liên hệ chủ nhà.")
+    page.fill("#id_price", "3tr")
+    page.fill("#id_area", "20")
+    page.fill("#id_address", "5 Trần Quốc Thảo")
+    page.fill("#id_district", "Quận 3")
+    page.fill("#id_city", "TP. Hồ Chí Minh")
+    page.set_input_files("#id_photos", str(photo.path))
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#suggestions")
+    row = page.locator("#suggestions li", has=page.locator("input[value=giuong]"))
+    assert row.locator(".witness img").is_visible() and "từ ảnh 1" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "tag-page-photo.png"), full_page=True)

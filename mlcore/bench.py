@@ -3,15 +3,17 @@
 Both are built with random weights (timing does not depend on them) and timed on the same machine
 in the same run, each in its own process so that peak RSS is its own:
 
-* default: a compact RoBERTa (4 layers, hidden 256, 8k vocabulary) over up to 256 tokens +
-  EfficientNet-Lite0 at 224x224, attention fusion (``DEFAULT_CONFIG``);
+* default: the network of the default recipe, ``configs/default_model.json`` (its ``"model"``, a
+  :class:`mlcore.config.TaggerConfig`), photos at its preprocessing size;
 * seed: a PhoBERT-base-sized RoBERTa (12 layers, hidden 768, 64k vocabulary) over 256 tokens +
-  ResNet34 at 512x512 (``SEED_CONFIG``).
+  ResNet34 at 512x512 (``SEED_CONFIG``);
+* with ``--compare DIR``: the network of a saved checkpoint (e.g. the shipped model), so a new
+  default is timed against the current one in the same run.
 
-A listing is one text of 256 tokens and one photo.  The default model also reads the lexicon's
-confidences, so its figures include running the lexicon over a listing text of about that length
-(``SAMPLE_LISTING``, written for this benchmark).  Reported: milliseconds per listing at batch 1
-(median of repeated runs) and at batch 32 (per listing), and each process's peak RSS.
+A listing is one text of 256 tokens and one photo.  A model that reads the lexicon's confidences
+is timed with the lexicon run over a listing text of about that length (``SAMPLE_LISTING``,
+written for this benchmark).  Reported: milliseconds per listing at batch 1 (median of repeated
+runs) and at batch 32 (per listing), and each process's peak RSS.
 """
 from __future__ import annotations
 
@@ -21,12 +23,12 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-DEFAULT_CONFIG = {"text": {"vocab": 8000, "hidden": 256, "layers": 4, "heads": 4, "intermediate": 1024},
-                  "image": "efficientnet_lite0", "image_size": 224, "tokens": 256, "fusion": "attention",
-                  "lexicon": True}
-SEED_CONFIG = {"text": {"vocab": 64001, "hidden": 768, "layers": 12, "heads": 12, "intermediate": 3072},
-               "image": "resnet34", "image_size": 512, "tokens": 256, "fusion": "attention", "lexicon": False}
+SEED_CONFIG = {"text_encoder": {"kind": "roberta", "vocab_size": 64001, "hidden": 768, "layers": 12, "heads": 12,
+                                "intermediate": 3072, "max_length": 256},
+               "image_encoder": "resnet34", "image_preprocess": {"size": 512}, "fusion": "attention",
+               "lexicon_prior": False, "photo_head": False}
 
 SAMPLE_LISTING = (
     "Cho thuê phòng trọ mới xây, sạch sẽ, thoáng mát, gần chợ và trường đại học.\n"
@@ -37,26 +39,47 @@ SAMPLE_LISTING = (
     "Điện 3.500đ/kWh, nước 100k/người, không bao gồm phí dịch vụ. Khu dân cư yên tĩnh, an ninh.\n"
     "Ưu tiên sinh viên, người đi làm; không nuôi thú cưng. Giá 3tr5/tháng, cọc 1 tháng.\n"
 ) * 2
-CONFIGS = {"default": DEFAULT_CONFIG, "seed": SEED_CONFIG}
+
+def model_config(name: str) -> dict:
+    """The ``TaggerConfig`` dict timed under ``name``: "default" (the default recipe), "seed", or a
+    checkpoint folder."""
+    from .config import TaggerConfig, load_recipe
+
+    if name == "default":
+        return TaggerConfig.from_dict(load_recipe()["model"]).as_dict()
+    if name == "seed":
+        return SEED_CONFIG
+    from .checkpoint import read_checkpoint_meta
+
+    config = TaggerConfig.from_dict(read_checkpoint_meta(name)["config"]).as_dict()
+    if "vocab_size" not in config["text_encoder"]:        # checkpoints before TaggerConfig: ask the tokenizer
+        from transformers import PreTrainedTokenizerFast
+
+        folder = Path(name) / config["text_encoder"].get("tokenizer", "tokenizer")
+        config["text_encoder"]["vocab_size"] = len(PreTrainedTokenizerFast.from_pretrained(folder))
+    return config
 
 
 def _build(config: dict):
     import torch
     from transformers import RobertaConfig, RobertaModel
 
+    from .config import TaggerConfig
     from .encoders import TextEncoder, create_image_encoder
     from .model import MultimodalTagger
 
     torch.manual_seed(0)
-    t = config["text"]
-    roberta = RobertaModel(RobertaConfig(vocab_size=t["vocab"], hidden_size=t["hidden"],
+    cfg = TaggerConfig.from_dict(config)
+    t = cfg.text_encoder
+    roberta = RobertaModel(RobertaConfig(vocab_size=t["vocab_size"], hidden_size=t["hidden"],
                                          num_hidden_layers=t["layers"], num_attention_heads=t["heads"],
                                          intermediate_size=t["intermediate"],
-                                         max_position_embeddings=config["tokens"] + 2, pad_token_id=1),
+                                         max_position_embeddings=t["max_length"] + 2, pad_token_id=1),
                            add_pooling_layer=False)
-    text = TextEncoder("bench", roberta, tokenizer=None, max_length=config["tokens"])
-    image = create_image_encoder(config["image"], pretrained=False)
-    return MultimodalTagger(text, image, num_tags=44, fusion=config["fusion"], lexicon_prior=config["lexicon"]).eval()
+    text = TextEncoder("bench", roberta, tokenizer=None, max_length=t["max_length"])
+    image = create_image_encoder(cfg.image_encoder, pretrained=False, preprocess=cfg.image_preprocess)
+    return MultimodalTagger(text, image, num_tags=44, fusion=cfg.fusion, dim=cfg.dim, hidden=cfg.hidden,
+                            lexicon_prior=cfg.lexicon_prior, photo_head=cfg.photo_head).eval()
 
 
 def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
@@ -65,14 +88,15 @@ def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
     import torch
 
     lexicon = None
-    if config["lexicon"]:
+    if config.get("lexicon_prior"):
         from .lexicon import default_lexicon
 
         lexicon = default_lexicon()
 
-    ids = torch.randint(5, config["text"]["vocab"], (batch, config["tokens"]))
+    tokens = config["text_encoder"]["max_length"]
+    ids = torch.randint(5, config["text_encoder"]["vocab_size"], (batch, tokens))
     mask = torch.ones_like(ids)
-    size = config["image_size"]
+    size = model.image_encoder.preprocess.size
     images = torch.rand(batch, 1, 3, size, size)
     photo_mask = torch.ones(batch, 1, dtype=torch.bool)
     times = []
@@ -94,7 +118,7 @@ def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
 def measure_one(name: str, repeats_b1: int = 10, repeats_b32: int = 2) -> dict:
     import torch
 
-    config = CONFIGS[name]
+    config = model_config(name)
     model = _build(config)
     b1 = _time_batch(model, config, 1, repeats_b1)
     b32 = _time_batch(model, config, 32, repeats_b32)
@@ -104,23 +128,33 @@ def measure_one(name: str, repeats_b1: int = 10, repeats_b32: int = 2) -> dict:
             "params_m": round(params / 1e6, 2), "threads": torch.get_num_threads()}
 
 
-def run_bench(repeats_b1: int = 10, repeats_b32: int = 2) -> dict:
-    results = {}
-    for name in ("default", "seed"):
-        proc = subprocess.run([sys.executable, "-m", "mlcore.bench", name, str(repeats_b1), str(repeats_b32)],
-                              capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise RuntimeError(f"benchmark of the {name} model failed:\n{proc.stderr[-2000:]}")
-        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+def _measure_in_subprocess(name: str, repeats_b1: int, repeats_b32: int) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "mlcore.bench", name, str(repeats_b1), str(repeats_b32)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark of {name} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_bench(repeats_b1: int = 10, repeats_b32: int = 2, compare: str | None = None) -> dict:
+    """The default recipe's network vs the seed stack (and ``compare``, a checkpoint folder)."""
+    names = ["default", "seed"] + ([compare] if compare else [])
+    results = {name: _measure_in_subprocess(name, repeats_b1, repeats_b32) for name in names}
     d, s = results["default"], results["seed"]
-    return {
+    out = {
         "default_ms_b1": d["ms_b1"], "default_ms_b32": d["ms_b32"],
         "seed_ms_b1": s["ms_b1"], "seed_ms_b32": s["ms_b32"],
         "speedup_b1": round(s["ms_b1"] / d["ms_b1"], 2), "speedup_b32": round(s["ms_b32"] / d["ms_b32"], 2),
         "default_peak_rss_mb": d["peak_rss_mb"], "seed_peak_rss_mb": s["peak_rss_mb"],
         "default_params_m": d["params_m"], "seed_params_m": s["params_m"], "torch_threads": d["threads"],
-        "default_config": DEFAULT_CONFIG, "seed_config": SEED_CONFIG,
+        "default_config": model_config("default"), "seed_config": SEED_CONFIG,
     }
+    if compare:
+        c = results[compare]
+        out["compare"] = {"model": str(compare), "ms_b1": c["ms_b1"], "ms_b32": c["ms_b32"],
+                          "peak_rss_mb": c["peak_rss_mb"], "params_m": c["params_m"]}
+        out["default_vs_compare_b1"] = round(d["ms_b1"] / c["ms_b1"], 3)
+    return out
 
 
 def format_bench(r: dict) -> str:
@@ -132,6 +166,9 @@ def format_bench(r: dict) -> str:
         f"{r['seed_params_m']:>9}",
         f"speed-up of the default: {r['speedup_b1']}x at batch 1, {r['speedup_b32']}x at batch 32 "
         f"({r['torch_threads']} torch threads)",
+        *([f"{'compared':<10} {r['compare']['ms_b1']:>14} {r['compare']['ms_b32']:>15} "
+           f"{r['compare']['peak_rss_mb']:>12} {r['compare']['params_m']:>9}  ({r['compare']['model']})",
+           f"default / compared at batch 1: {r['default_vs_compare_b1']}x"] if "compare" in r else []),
     ])
 
 

@@ -1,8 +1,10 @@
 """Checkpoints as in the seed: ``best_model.pt`` holding ``model_state_dict``, ``feature_vocab``,
-``id2feature``, ``config`` (+ ``thresholds``, ``photo_thresholds`` for listings without text,
-``temperature``, ``version``), with
+``id2feature``, ``config`` (the :class:`~mlcore.config.TaggerConfig` that rebuilds the network,
+image preprocessing included) + ``thresholds``, ``photo_thresholds`` (for tags only photos
+support), ``temperature``, ``version`` and ``evaluation`` (the figures it was promoted with), with
 ``feature_vocab.json`` and ``training_history.json`` beside it, and the tokenizer of an encoder
 trained here in ``tokenizer/``.  Weights are stored in float16 (half the size) and loaded as float32.
+Checkpoints written before ``TaggerConfig`` load as they always did (see ``TaggerConfig.from_dict``).
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from pathlib import Path
 
 import torch
 
-from .encoders import ModelNotAvailable, TextEncoder, create_image_encoder, hf_text_encoder, roberta_text_encoder
-from .model import MultimodalTagger
+from .config import TaggerConfig
+from .encoders import ModelNotAvailable, TextEncoder
+from .model import MultimodalTagger, build_model
 
 CHECKPOINT_FILE = "best_model.pt"
 
@@ -27,29 +30,35 @@ def text_encoder_config(encoder: TextEncoder) -> dict:
     cfg = encoder.model.config
     if encoder.name.startswith("hf:"):
         return {"kind": "hf", "name_or_path": encoder.name[3:], "max_length": encoder.max_length}
-    return {"kind": "roberta", "hidden": cfg.hidden_size, "layers": cfg.num_hidden_layers,
-            "heads": cfg.num_attention_heads, "intermediate": cfg.intermediate_size,
-            "max_length": encoder.max_length, "tokenizer": "tokenizer"}
+    return {"kind": "roberta", "vocab_size": cfg.vocab_size, "hidden": cfg.hidden_size,
+            "layers": cfg.num_hidden_layers, "heads": cfg.num_attention_heads,
+            "intermediate": cfg.intermediate_size, "max_length": encoder.max_length, "tokenizer": "tokenizer"}
+
+
+def tagger_config(model: MultimodalTagger) -> TaggerConfig:
+    """The config that rebuilds ``model`` (read off the model, so it cannot drift from it)."""
+    return TaggerConfig(text_encoder=text_encoder_config(model.text_encoder), image_encoder=model.image_encoder.name,
+                        image_preprocess=model.image_encoder.preprocess, fusion=model.fusion, dim=model.dim,
+                        hidden=model.hidden, num_tags=int(model.visual_mask.shape[0]),
+                        lexicon_prior=model.lexicon_prior, photo_head=model.photo_head is not None)
 
 
 def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str], *, thresholds: dict[str, float],
-                    photo_thresholds: dict[str, float] | None = None, temperature: float = 1.0, version: str, history: list[dict] | None = None,
-                    extra: dict | None = None) -> Path:
+                    photo_thresholds: dict[str, float] | None = None, temperature: float = 1.0, version: str,
+                    history: list[dict] | None = None, training: dict | None = None,
+                    evaluation: dict | None = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"text_encoder": text_encoder_config(model.text_encoder),
-              "image_encoder": {"name": model.image_encoder.name,
-                                "preprocess": model.image_encoder.preprocess.as_dict()},
-              "fusion": model.fusion, "dim": model.dim, "hidden": model.hidden, "num_tags": len(slugs),
-              "lexicon_prior": model.lexicon_prior,
-              **(extra or {})}
+    config = tagger_config(model)
     state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
     torch.save({"model_state_dict": state, "feature_vocab": {s: i for i, s in enumerate(slugs)},
-                "id2feature": {i: s for i, s in enumerate(slugs)}, "config": config,
+                "id2feature": {i: s for i, s in enumerate(slugs)}, "config": config.as_dict(),
                 "thresholds": thresholds, "photo_thresholds": photo_thresholds or {}, "temperature": temperature,
-                "version": version},
+                "version": version, "training": training or {}, "evaluation": evaluation or {},
+                # photo_thresholds apply to every tag only photos support (see mlcore.pipeline)
+                "threshold_rule": "photo_evidence"},
                folder / CHECKPOINT_FILE)
-    if config["text_encoder"]["kind"] == "roberta":
+    if config.text_encoder["kind"] == "roberta":
         model.text_encoder.tokenizer.save_pretrained(folder / "tokenizer")
     (folder / "feature_vocab.json").write_text(json.dumps({s: i for i, s in enumerate(slugs)}, indent=1),
                                                encoding="utf-8")
@@ -58,32 +67,30 @@ def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str
     return folder / CHECKPOINT_FILE
 
 
+def read_checkpoint_meta(path: str | Path) -> dict:
+    """A checkpoint's metadata (version, thresholds, config, evaluation...) without building the model."""
+    data = torch.load(checkpoint_file(path), map_location="cpu", weights_only=False)
+    data.pop("model_state_dict", None)
+    return data
+
+
 def checkpoint_version(path: str | Path) -> str:
     """The version string a checkpoint was saved with (without building the model)."""
-    return torch.load(checkpoint_file(path), map_location="cpu", weights_only=False)["version"]
+    return read_checkpoint_meta(path)["version"]
 
 
 def load_checkpoint(path: str | Path) -> tuple[MultimodalTagger, dict]:
-    """(model in eval mode, the checkpoint's metadata without the weights)."""
+    """(model in eval mode, the checkpoint's metadata without the weights; ``meta["tagger_config"]``
+    is its :class:`TaggerConfig`)."""
     file = checkpoint_file(path)
     if not file.is_file():
         raise ModelNotAvailable(f"no checkpoint at {file} (train one with `python -m mlcore train`)")
     data = torch.load(file, map_location="cpu", weights_only=False)
-    config = data["config"]
-    t = config["text_encoder"]
-    if t["kind"] == "hf":
-        text = hf_text_encoder(t["name_or_path"], max_length=t["max_length"])
-    else:
-        from transformers import PreTrainedTokenizerFast
-
-        tokenizer = PreTrainedTokenizerFast.from_pretrained(file.parent / t["tokenizer"])
-        text = roberta_text_encoder(tokenizer, hidden=t["hidden"], layers=t["layers"], heads=t["heads"],
-                                    intermediate=t["intermediate"], max_length=t["max_length"])
-    image = create_image_encoder(config["image_encoder"]["name"], pretrained=False)
-    model = MultimodalTagger(text, image, num_tags=config["num_tags"], fusion=config["fusion"],
-                             dim=config["dim"], hidden=config["hidden"],
-                             lexicon_prior=config.get("lexicon_prior", False))
+    config = TaggerConfig.from_dict(data["config"])
+    text_dir = file.parent / config.text_encoder.get("tokenizer", "tokenizer")
+    model = build_model(config, **({"tokenizer_dir": text_dir} if config.text_encoder["kind"] == "roberta" else {}))
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in data["model_state_dict"].items()})
     meta = {k: v for k, v in data.items() if k != "model_state_dict"}
     meta["id2feature"] = {int(k): v for k, v in meta["id2feature"].items()}
+    meta["tagger_config"] = config
     return model.eval(), meta

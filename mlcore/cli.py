@@ -94,20 +94,44 @@ def cmd_normalize(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .train import load_config, train
+    """Train into ``--out``; then the evaluation gate against the shipped model.  Training into the
+    shipped model's own folder writes a candidate beside it, which replaces it only if it passes."""
+    from .config import load_recipe
+    from .gate import run_gate
+    from .taggers import DEFAULT_CHECKPOINT
+    from .train import train
 
-    config = load_config(args.config)
+    recipe = load_recipe(args.config)
     if args.fusion:
-        config["fusion"] = args.fusion
-    file = train(config, args.out, base=Path.cwd())
+        recipe["model"] = {**recipe["model"], "fusion": args.fusion}
+    out = Path(args.out)
+    into_shipped = out.resolve() == DEFAULT_CHECKPOINT.resolve()
+    target = out.with_name(out.name + ".candidate") if into_shipped else out
+    file = train(recipe, target, base=Path.cwd())
     print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
+    if args.no_gate:
+        return 0
+    result = run_gate(target, DEFAULT_CHECKPOINT if target.resolve() != DEFAULT_CHECKPOINT.resolve() else None,
+                      recipe, base=Path.cwd(), promote_to=out if into_shipped else None)
+    if into_shipped and not result.passed:
+        print(f"the shipped model stays; the candidate is in {target}", file=sys.stderr)
     return 0
+
+
+def cmd_gate(args) -> int:
+    from .config import load_recipe
+    from .gate import run_gate
+    from .taggers import DEFAULT_CHECKPOINT
+
+    result = run_gate(args.candidate, args.shipped or DEFAULT_CHECKPOINT, load_recipe(args.config),
+                      base=Path.cwd(), promote_to=(args.shipped or DEFAULT_CHECKPOINT) if args.promote else None)
+    return 0 if result.passed else 1
 
 
 def cmd_bench(args) -> int:
     from .bench import format_bench, run_bench
 
-    result = run_bench(args.repeats, args.repeats_b32)
+    result = run_bench(args.repeats, args.repeats_b32, compare=args.compare)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
 
@@ -153,17 +177,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", help="text, or - to read standard input")
     p.add_argument("--segment", action="store_true", help="also word-segment it (pyvi)")
     p.set_defaults(func=cmd_normalize)
-    p = sub.add_parser("train", help="train the multimodal tagger (progress bars on stderr)")
-    p.add_argument("--config", type=Path, help="JSON overriding mlcore.train.DEFAULT_CONFIG")
-    p.add_argument("--out", required=True, type=Path, help="folder for best_model.pt and its companions")
+    p = sub.add_parser("train", help="train the multimodal tagger (progress bars on stderr), then gate it")
+    p.add_argument("--config", type=Path, help="recipe JSON over configs/default_model.json")
+    p.add_argument("--out", required=True, type=Path,
+                   help="folder for best_model.pt and its companions; the shipped model's folder "
+                        "(mlcore/resources/default_model) is replaced only if the new model passes the gate")
     p.add_argument("--fusion", choices=["attention", "early", "late"], default=None,
                    help="override the config's fusion strategy (to compare the three)")
+    p.add_argument("--no-gate", action="store_true", help="skip the comparison with the shipped model")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("gate", help="compare a checkpoint with the shipped one on the evaluation sets")
+    p.add_argument("--candidate", required=True, type=Path, help="the new checkpoint folder")
+    p.add_argument("--shipped", type=Path, default=None, help="default: mlcore/resources/default_model")
+    p.add_argument("--config", type=Path, help="recipe JSON whose data paths name the sets")
+    p.add_argument("--promote", action="store_true", help="replace the shipped folder when the gate passes")
+    p.set_defaults(func=cmd_gate)
 
     p = sub.add_parser("bench", help="ms per listing and peak RSS: default model vs the seed stack")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--repeats", type=int, default=10, help="timed runs at batch 1 (median)")
     p.add_argument("--repeats-b32", type=int, default=2, help="timed runs at batch 32 (median)")
+    p.add_argument("--compare", default=None, metavar="DIR",
+                   help="also time the network of this checkpoint (e.g. mlcore/resources/default_model)")
     p.set_defaults(func=cmd_bench)
     return parser
 

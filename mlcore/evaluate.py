@@ -28,7 +28,7 @@ def evaluate(examples: Sequence[Example], tagger: Tagger, vocab: TagVocabulary,
         text = "" if modality == "image" else ex.text
         images = () if modality == "text" or not tagger.supports_images else tuple(ex.images)
         has_text = bool(text.strip())
-        pred.append({m.slug for m in tagger.tag(text, images) if m.confidence >= tagger.threshold(m.slug, has_text)})
+        pred.append({m.slug for m in tagger.tag(text, images) if tagger.passes(m, has_text)})
     report = multilabel_scores(gold, pred, vocab.slugs)
     # The same figures over the tags a photo can show, and over the rest.
     for group, slugs in (("visual", [t.slug for t in vocab if t.visual]),

@@ -142,9 +142,12 @@ class LexiconTagger:
         self._rules = [_compile(r) for r in rules]
 
     # -- public API ---------------------------------------------------------------------------
-    def threshold(self, slug: str, has_text: bool = True) -> float:
+    def threshold(self, slug: str, has_text: bool = True, photo_only: bool = False) -> float:
         """Confidence at or above which ``slug`` counts as present (one scale, text or not)."""
         return self.default_threshold
+
+    def passes(self, match: TagMatch, has_text: bool = True) -> bool:
+        return match.confidence >= self.threshold(match.slug, has_text)
 
     def tag(self, text: str, images: tuple = ()) -> list[TagMatch]:
         """Tags stated in ``text``, most confident first, each with its evidence spans.

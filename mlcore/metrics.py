@@ -45,3 +45,15 @@ def multilabel_scores(gold: Sequence[set[str]], pred: Sequence[set[str]], labels
         "macro_tags": len(scored),
         "per_tag": per_tag,
     }
+
+
+def micro_f1_matrix(pred, gold, mask=None) -> float:
+    """Micro-F1 of 0/1 matrices [n, tags] (numpy), counting only the decisions where ``mask`` is 1."""
+    import numpy as np
+
+    pred, gold = np.asarray(pred, dtype=bool), np.asarray(gold, dtype=bool)
+    if mask is not None:
+        keep = np.broadcast_to(np.asarray(mask, dtype=bool), pred.shape)
+        pred, gold = pred & keep, gold & keep
+    tp, n_pred, n_gold = int((pred & gold).sum()), int(pred.sum()), int(gold.sum())
+    return _prf(tp, n_pred, n_gold)[2]

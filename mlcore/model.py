@@ -18,6 +18,12 @@ logit ``w * confidence + b`` is added to the head's output, so the network start
 learns where the text and the photos should move them.  A listing without text (photos only) gets
 no prior, and its non-visual tags are ruled out: a photo cannot show "near a school".
 
+Photo head (``photo_head=True``): each photo on its own is classified over the visual tags from
+the mean and max of its cells, and a listing's photo logit per tag is its strongest photo's (a
+room has a washing machine when any one photo shows it; averaging would dilute it across the
+other photos).  It is added to the fused logits of the visual tags, and the photo that gave it is
+the tag's evidence (``photo_index``).
+
 Unlike the seed, nothing mixes listings of a batch: a listing's output is the same alone or in any
 batch (tested).
 """
@@ -26,7 +32,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .encoders import ImageEncoder, TextEncoder
+from .config import TaggerConfig
+from .encoders import ImageEncoder, TextEncoder, create_image_encoder, create_text_encoder
 
 FUSIONS = ("attention", "early", "late")
 NO_TAG_LOGIT = -30.0   # a tag ruled out (a non-visual tag of a listing without text)
@@ -61,7 +68,7 @@ class CrossModalAttention(nn.Module):
 class MultimodalTagger(nn.Module):
     def __init__(self, text_encoder: TextEncoder, image_encoder: ImageEncoder, num_tags: int,
                  fusion: str = "attention", dim: int = 256, hidden: int = 256, dropout: float = 0.3,
-                 modality_dropout: float = 0.3, lexicon_prior: bool = False):
+                 modality_dropout: float = 0.3, lexicon_prior: bool = False, photo_head: bool = False):
         super().__init__()
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
@@ -75,6 +82,7 @@ class MultimodalTagger(nn.Module):
             self.lexicon_proj = nn.Linear(num_tags, dt)
             self.lexicon_weight = nn.Parameter(torch.full((num_tags,), 8.0))
             self.lexicon_bias = nn.Parameter(torch.full((num_tags,), -4.0))
+        self.photo_head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * di, num_tags)) if photo_head else None
         self.image_proj = nn.Linear(di, dim)
         self.null_image = nn.Parameter(torch.zeros(1, dim))
         if fusion == "attention":
@@ -87,24 +95,42 @@ class MultimodalTagger(nn.Module):
                 self.text_head = classification_head(dt, hidden, num_tags, dropout)
                 self.image_head = classification_head(dim, hidden, num_tags, dropout)
 
-    def image_cells(self, images: torch.Tensor, photo_mask: torch.Tensor):
-        """images [B, P, 3, H, W], photo_mask [B, P] -> cells [B, P·h·w, Di], cell_mask [B, P·h·w]."""
+    def image_features(self, images: torch.Tensor, photo_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """images [B, P, 3, H, W] -> {"cells" [B, P·h·w, Di], "pooled" [B, P, 2·Di] (mean and max of
+        each photo's cells)}.  Computed once per photo; training with a frozen image encoder caches it."""
         b, p = photo_mask.shape
         if p == 0:
-            return images.new_zeros(b, 0, self.image_encoder.out_dim), photo_mask.new_zeros(b, 0)
+            return {"cells": photo_mask.new_zeros(b, 0, self.image_encoder.out_dim, dtype=torch.float32),
+                    "pooled": photo_mask.new_zeros(b, 0, 2 * self.image_encoder.out_dim, dtype=torch.float32)}
         fmap = self.image_encoder(images.flatten(0, 1))                      # [B·P, Di, h, w]
         _, di, h, w = fmap.shape
         cells = fmap.flatten(2).transpose(1, 2).reshape(b, p * h * w, di)    # [B, P·h·w, Di]
-        cell_mask = photo_mask.repeat_interleave(h * w, dim=1)               # [B, P·h·w]
-        return cells, cell_mask
+        pooled = torch.cat([fmap.mean((2, 3)), fmap.amax((2, 3))], 1).reshape(b, p, 2 * di)
+        return {"cells": cells, "pooled": pooled}
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, images: torch.Tensor,
+    def photo_logits(self, pooled: torch.Tensor, photo_mask: torch.Tensor):
+        """pooled [B, P, 2·Di] -> (logits [B, tags]: the strongest photo's per tag, 0 without photos
+        or without a photo head; index [B, tags]: which photo that was)."""
+        b, p = photo_mask.shape
+        tags = self.visual_mask.shape[0]
+        if p == 0 or self.photo_head is None:
+            return pooled.new_zeros(b, tags), torch.zeros(b, tags, dtype=torch.long, device=pooled.device)
+        per_photo = self.photo_head(pooled)                                  # [B, P, tags]
+        per_photo = per_photo.masked_fill(~photo_mask.unsqueeze(-1), float("-inf"))
+        best, index = per_photo.max(dim=1)                                   # [B, tags]
+        has_photo = photo_mask.any(dim=1, keepdim=True)
+        return torch.where(has_photo & self.visual_mask, best, 0.0), index
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, images: torch.Tensor | None,
                 photo_mask: torch.Tensor, lexicon: torch.Tensor | None = None,
-                text_vectors: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """-> {"logits": [B, tags], "photo_weights": [B, P] attention mass per photo (or zeros)}.
+                text_vectors: torch.Tensor | None = None,
+                image_features: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        """-> {"logits": [B, tags], "photo_weights": [B, P] attention mass per photo (or zeros),
+        "photo_logits" [B, tags] and "photo_index" [B, tags] (the photo head's; zeros without one)}.
 
         ``lexicon`` [B, tags]: the rules' confidences (zeros when None); ``text_vectors`` [B, Dt]:
-        the text encoder's output computed beforehand (training with a frozen text encoder).
+        the text encoder's output computed beforehand (training with a frozen text encoder);
+        ``image_features``: :meth:`image_features` computed beforehand (``images`` is then unused).
         """
         has_text = attention_mask.sum(dim=1, keepdim=True) > 2               # more than <s> </s>
         text = text_vectors if text_vectors is not None else self.text_encoder(input_ids, attention_mask)
@@ -114,18 +140,22 @@ class MultimodalTagger(nn.Module):
                 lexicon = text.new_zeros(text.shape[0], self.lexicon_weight.shape[0])
             text = text + self.lexicon_proj(lexicon)
             prior = torch.where(has_text, self.lexicon_weight * lexicon + self.lexicon_bias, 0.0)
-        out = self._fuse(text, images, photo_mask)
-        logits = out["logits"] + prior if prior is not None else out["logits"]
+        if self.training and self.modality_dropout > 0 and photo_mask.numel():
+            keep = torch.rand(photo_mask.shape[0], 1, device=photo_mask.device) >= self.modality_dropout
+            photo_mask = photo_mask & keep                                   # whole listings lose photos
+        features = image_features if image_features is not None else self.image_features(images, photo_mask)
+        out = self._fuse(text, features["cells"], photo_mask)
+        photo_logits, photo_index = self.photo_logits(features["pooled"], photo_mask)
+        out["photo_logits"], out["photo_index"] = photo_logits, photo_index
+        logits = out["logits"] + photo_logits
+        logits = logits + prior if prior is not None else logits
         # Without text only what a photo can show is possible.
         out["logits"] = torch.where(has_text | self.visual_mask, logits, NO_TAG_LOGIT)
         return out
 
-    def _fuse(self, text: torch.Tensor, images: torch.Tensor, photo_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        if self.training and self.modality_dropout > 0 and photo_mask.numel():
-            keep = torch.rand(photo_mask.shape[0], 1, device=photo_mask.device) >= self.modality_dropout
-            photo_mask = photo_mask & keep                                   # whole listings lose photos
-        cells, cell_mask = self.image_cells(images, photo_mask)
+    def _fuse(self, text: torch.Tensor, cells: torch.Tensor, photo_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         b, p = photo_mask.shape
+        cell_mask = photo_mask.repeat_interleave(cells.shape[1] // p if p else 0, dim=1)   # [B, P·h·w]
         photo_weights = text.new_zeros(b, p)
         pooled = self._masked_mean(cells, cell_mask)                          # [B, dim]
         if self.fusion == "attention":
@@ -149,3 +179,13 @@ class MultimodalTagger(nn.Module):
         count = weights.sum(1)
         mean = (projected * weights).sum(1) / count.clamp(min=1.0)
         return torch.where(count > 0, mean, self.null_image.expand(b, -1))
+
+
+def build_model(config: TaggerConfig, *, pretrained_image: bool = False, **text_kwargs) -> MultimodalTagger:
+    """The network a :class:`TaggerConfig` describes (weights random, or ImageNet's for the image
+    trunk).  ``text_kwargs``: the text encoder's ``tokenizer``/``tokenizer_dir``/``texts``.
+    :func:`mlcore.checkpoint.tagger_config` reads the config back off a model."""
+    text = create_text_encoder(config.text_encoder, **text_kwargs)
+    image = create_image_encoder(config.image_encoder, pretrained=pretrained_image, preprocess=config.image_preprocess)
+    return MultimodalTagger(text, image, config.num_tags, fusion=config.fusion, dim=config.dim, hidden=config.hidden,
+                            lexicon_prior=config.lexicon_prior, photo_head=config.photo_head)

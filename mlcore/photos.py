@@ -8,6 +8,7 @@ train and test.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import random
 from dataclasses import dataclass
@@ -99,23 +100,91 @@ def multimodal_pairs(texts: Sequence[Example], photos: Sequence[Photo], vocab: T
     return pairs
 
 
-def load_image(path, size: int, mean, std, train: bool = False):
-    """A photo (a path or a PIL image) as a normalised [3, size, size] tensor; random crop, flip and
-    colour jitter when training."""
+class _RandomBlur:
+    """Gaussian blur with probability ``p`` (phone photos are often out of focus)."""
+
+    def __init__(self, p: float = 0.2, radius: tuple[float, float] = (0.1, 1.5)):
+        self.p, self.radius = p, radius
+
+    def __call__(self, img):
+        from PIL import ImageFilter
+
+        if random.random() < self.p:
+            return img.filter(ImageFilter.GaussianBlur(random.uniform(*self.radius)))
+        return img
+
+
+class _RandomJpeg:
+    """Re-encode as JPEG at a random quality with probability ``p`` (listing sites recompress)."""
+
+    def __init__(self, p: float = 0.3, quality: tuple[int, int] = (30, 90)):
+        self.p, self.quality = p, quality
+
+    def __call__(self, img):
+        import io
+
+        from PIL import Image
+
+        if random.random() < self.p:
+            buffer = io.BytesIO()
+            img.save(buffer, "JPEG", quality=random.randint(*self.quality))
+            buffer.seek(0)
+            return Image.open(buffer).convert("RGB")
+        return img
+
+
+def open_photo(path):
+    """A photo (a path or a PIL image) as an upright RGB PIL image."""
     from PIL import Image, ImageOps
-    from torchvision import transforms
 
     if isinstance(path, Image.Image):
-        img = path.convert("RGB")
-    else:
-        with Image.open(path) as opened:
-            img = ImageOps.exif_transpose(opened).convert("RGB")
+        return path.convert("RGB")
+    with Image.open(path) as opened:
+        return ImageOps.exif_transpose(opened).convert("RGB")
+
+
+@functools.lru_cache(maxsize=16)
+def photo_transform(preprocess, train: bool = False):
+    """The torchvision pipeline for ``preprocess`` (an :class:`mlcore.config.ImagePreprocess`).
+
+    Inference: ``crop`` = short side to size/crop, centre square; ``squash`` = the whole photo
+    scaled to size x size.  Training adds random crops (aspect ratios around the squash's), flips,
+    colour jitter, blur and JPEG re-encoding."""
+    from torchvision import transforms
+
+    size, normalise = preprocess.size, transforms.Normalize(preprocess.mean, preprocess.std)
     if train:
-        pipeline = transforms.Compose([
-            transforms.RandomResizedCrop(size, scale=(0.6, 1.0)), transforms.RandomHorizontalFlip(),
-            transforms.ColorJitter(0.3, 0.3, 0.2, 0.02), transforms.ToTensor(), transforms.Normalize(mean, std)])
-    else:
-        pipeline = transforms.Compose([
-            transforms.Resize(int(size * 1.14)), transforms.CenterCrop(size), transforms.ToTensor(),
-            transforms.Normalize(mean, std)])
-    return pipeline(img)
+        scale = (0.35, 1.0) if preprocess.resize == "squash" else (0.6, 1.0)
+        return transforms.Compose([
+            transforms.RandomResizedCrop(size, scale=scale, ratio=(0.6, 1.67)), transforms.RandomHorizontalFlip(),
+            transforms.ColorJitter(0.3, 0.3, 0.3, 0.03), _RandomBlur(), _RandomJpeg(), transforms.ToTensor(),
+            normalise])
+    if preprocess.resize == "squash":
+        return transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor(), normalise])
+    return transforms.Compose([transforms.Resize(int(size / preprocess.crop)), transforms.CenterCrop(size),
+                               transforms.ToTensor(), normalise])
+
+
+class PhotoCache:
+    """Photos decoded once and kept in memory, resized so their short side is a little above the
+    model's input size (crops and flips are then cheap)."""
+
+    def __init__(self, size: int):
+        self.size, self.images = int(size * 1.14) + 1, {}
+
+    def __call__(self, path):
+        from PIL import Image
+
+        if path not in self.images:
+            img = open_photo(path)
+            scale = self.size / min(img.size)
+            if scale < 1:
+                img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+                                 Image.Resampling.BICUBIC)
+            self.images[path] = img
+        return self.images[path]
+
+
+def load_image(path, preprocess, train: bool = False):
+    """A photo (a path or a PIL image) as a normalised [3, size, size] tensor for ``preprocess``."""
+    return photo_transform(preprocess, train)(open_photo(path))

@@ -4,8 +4,15 @@
 per listing, ``[{"feature", "slug", "confidence", "evidence"}]`` for the tags at or above their
 threshold (tuned per tag and stored in the checkpoint; 0.5 where none was tuned).  Evidence is the
 lexicon's span where the lexicon agrees, and ``{"photo": i}`` for a visual tag when photos were given
-(the photo the text attended to most).  ``tag(text, images)`` is the site's interface
+(the photo whose own score for the tag was highest, or, for models without a photo head, the photo
+the text attended to most).  ``tag(text, images)`` is the site's interface
 (``mlcore.taggers.Tagger``).
+
+Thresholds: a tag the text supports (the lexicon found words for it) uses ``thresholds``, tuned on
+human-checked texts; a tag only the photos support uses ``photo_thresholds``, tuned on validation
+photos so that such a tag, when it passes, is right at least 4 times in 5 (see
+``mlcore.calibration.precision_first_thresholds``).  Photo preprocessing (size, resize, mean/std)
+comes from the checkpoint.
 """
 from __future__ import annotations
 
@@ -38,21 +45,33 @@ class FeatureExtractionPipeline:
         self.thresholds: dict[str, float] = meta.get("thresholds") or {}
         self.photo_thresholds: dict[str, float] = meta.get("photo_thresholds") or {}
         self.temperature = float(meta.get("temperature") or 1.0)
+        # Checkpoints before the photo head used photo thresholds only for listings without text;
+        # they keep scoring as they did.
+        self.photo_evidence_rule = meta.get("threshold_rule") == "photo_evidence"
         self.version = meta.get("version", "multimodal")
         self.config = meta["config"]
         self.preprocess = self.model.image_encoder.preprocess
         self.lexicon = LexiconTagger(self.vocabulary)
 
-    def threshold(self, slug: str, has_text: bool = True) -> float:
-        """The tag's threshold; listings without text (photos only) have their own."""
-        table = self.thresholds if has_text else (self.photo_thresholds or self.thresholds)
+    def threshold(self, slug: str, has_text: bool = True, photo_only: bool = False) -> float:
+        """The tag's threshold: ``photo_thresholds`` when only photos support it (a listing without
+        text, or ``photo_only``: photo evidence and no words for it), else ``thresholds``."""
+        photo_side = not has_text or (photo_only and self.photo_evidence_rule)
+        table = self.photo_thresholds if photo_side and self.photo_thresholds else self.thresholds
         return float(table.get(slug, FALLBACK_THRESHOLD))
+
+    def passes(self, match: TagMatch, has_text: bool) -> bool:
+        """Whether a suggested tag is at or above its threshold (pre-ticked on the tag page)."""
+        return match.confidence >= self.threshold(match.slug, has_text, photo_only=bool(match.photos)
+                                                  and not match.evidence)
 
     # -- batch inference ------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str], images: Sequence[Sequence] | None = None,
                       lexical: Sequence[dict[str, TagMatch]] | None = None):
-        """(probabilities [B, tags], photo attention weights [B, P]) for listings with 0..P photos;
-        ``lexical``: the lexicon's matches per text, when already computed."""
+        """(probabilities [B, tags], the photo behind each tag [B, tags], whether the photos support
+        each tag [B, tags]) for listings with 0..P photos; ``lexical``: the lexicon's matches per
+        text, when already computed.  With a photo head, photos support a tag when the photo head
+        alone gives it at least even odds; without one, whenever there are photos."""
         images = list(images) if images is not None else [()] * len(texts)
         if len(images) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(images)} photo lists")
@@ -62,7 +81,7 @@ class FeatureExtractionPipeline:
         mask = torch.zeros(len(texts), p, dtype=torch.bool)
         for b, photos in enumerate(images):
             for j, photo in enumerate(photos):
-                pixels[b, j] = load_image(photo, size, self.preprocess.mean, self.preprocess.std)
+                pixels[b, j] = load_image(photo, self.preprocess)
                 mask[b, j] = True
         if lexical is None:
             lexical = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
@@ -75,12 +94,20 @@ class FeatureExtractionPipeline:
         tok = self.model.text_encoder.tokenize(list(texts))
         with torch.inference_mode():
             out = self.model(tok["input_ids"], tok["attention_mask"], pixels, mask, lexicon=lexicon)
-        return torch.sigmoid(out["logits"] / self.temperature), out["photo_weights"]
+        has_photos = mask.any(dim=1, keepdim=True).expand(-1, len(feature))
+        if self.model.photo_head is not None:
+            photo_of_tag = out["photo_index"]
+            supported = has_photos & (out["photo_logits"] >= 0)
+        else:   # the photo the text attended to most, for every tag
+            photo_of_tag = out["photo_weights"].argmax(dim=1, keepdim=True).expand(-1, len(feature)) if p else \
+                torch.zeros(len(texts), len(feature), dtype=torch.long)
+            supported = has_photos
+        return torch.sigmoid(out["logits"] / self.temperature), photo_of_tag, supported
 
     def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[list[TagMatch]]:
         images = list(images) if images is not None else [()] * len(texts)
         lexical_all = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
-        probs, photo_weights = self.probabilities(texts, images, lexical_all)
+        probs, photo_of_tag, photo_support = self.probabilities(texts, images, lexical_all)
         results = []
         for b, lexical in enumerate(lexical_all):
             matches = []
@@ -90,8 +117,10 @@ class FeatureExtractionPipeline:
                     continue
                 evidence = lexical[slug].evidence if slug in lexical else ()
                 photos = ()
-                if images[b] and self.vocabulary[slug].visual:
-                    photos = (int(photo_weights[b, :len(images[b])].argmax()),)
+                # A listing without text has only its photos to go on; otherwise a photo is named as
+                # evidence only where it supports the tag.
+                if images[b] and self.vocabulary[slug].visual and (photo_support[b, idx] or not texts[b].strip()):
+                    photos = (int(photo_of_tag[b, idx]),)
                 matches.append(TagMatch(slug, round(conf, 4), evidence, photos))
             results.append(sorted(matches, key=lambda m: (-m.confidence, m.slug)))
         return results
@@ -102,13 +131,13 @@ class FeatureExtractionPipeline:
 
     def predict_tags(self, text: str, threshold: float | None = None) -> set[str]:
         return {m.slug for m in self.tag(text)
-                if m.confidence >= (self.threshold(m.slug, bool(text.strip())) if threshold is None else threshold)}
+                if (self.passes(m, bool(text.strip())) if threshold is None else m.confidence >= threshold)}
 
     # -- the seed's interface -------------------------------------------------------------------
     def _features(self, matches: list[TagMatch], text: str) -> list[dict]:
         return [{"feature": self.vocabulary[m.slug].name, "slug": m.slug, "confidence": m.confidence,
                  "evidence": m.as_dict()["evidence"]}
-                for m in matches if m.confidence >= self.threshold(m.slug, bool(text.strip()))]
+                for m in matches if self.passes(m, bool(text.strip()))]
 
     def predict(self, text: str) -> list[dict]:
         return self._features(self.tag(text), text)

@@ -21,8 +21,12 @@ class Tagger(Protocol):
 
     def tag(self, text: str, images: tuple = ()) -> list[TagMatch]: ...
 
-    def threshold(self, slug: str, has_text: bool = True) -> float:
-        """The confidence at or above which a tag counts; ``has_text`` False for a photo-only listing."""
+    def threshold(self, slug: str, has_text: bool = True, photo_only: bool = False) -> float:
+        """The confidence at or above which a tag counts; ``has_text`` False for a listing without
+        text, ``photo_only`` True for a tag only its photos support (no words for it)."""
+
+    def passes(self, match: TagMatch, has_text: bool) -> bool:
+        """Whether ``match`` reaches its threshold (a pre-ticked suggestion)."""
 
     def predict_tags(self, text: str, threshold: float | None = None) -> set[str]: ...
 

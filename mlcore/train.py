@@ -1,29 +1,38 @@
 """``python -m mlcore train --config CONFIG --out DIR``: a plain PyTorch training loop.
 
-Data (paths in the config, relative to the working folder; see ``DEFAULT_CONFIG``):
+The recipe is ``configs/default_model.json`` (the one place the default is defined) with the
+keys of ``--config`` over it: ``"model"`` is the :class:`mlcore.config.TaggerConfig` that builds
+the network and is saved in its checkpoint; the other keys say what to train on and how.
+
+Data (paths relative to the working folder):
 * listing texts with weak labels from the lexicon (rows marked ``in_dev_gold`` excluded), split
   train/val by a hash of the listing's accent-free opening (re-posts land in the same split);
 * photos with visual tags (``photos/labels.csv``), split by group;
 * multimodal pairs: a training text with 1–3 training photos, labels = text's + photos' tags.
-Photo-only rows (empty text) are scored on the visual tags only.
+Photo-only rows (empty text) are scored on the visual tags only.  Every row also carries the
+lexicon's per-tag confidences, the model's third input (see ``mlcore.model``).
 
-Every row also carries the lexicon's per-tag confidences, the model's third input (see
-``mlcore.model``).  Photos are decoded once and kept in memory at training size.
-
-Stages: optional masked-language-model pre-training of a compact text encoder on the texts, then
-stage 1 (text encoder frozen, so each text is encoded once; AdamW) and stage 2 (everything
-trainable, a lower learning rate).  Only the last ``image_trainable_stages`` stages of the image
-trunk are fine-tuned.
-The epoch with the best validation micro-F1 is kept; a temperature and per-tag thresholds are then
-fitted (thresholds on the threshold data, by default dev_gold, which is never trained on; for
-listings without text, thresholds on the validation photos).
-Writes ``best_model.pt``, ``feature_vocab.json``, ``training_history.json`` and ``training_curves.png``.
+Stages, each a function that returns its history:
+1. ``mlm_pretrain``: masked-language-model pre-training of a compact text encoder on the texts;
+2. ``photo_stage``: the image encoder learns the rooms' objects from the labelled photos alone —
+   first the photo head on frozen features (a linear probe, cheap: features computed once), then
+   the last ``trainable_stages`` of the trunk with the head, on augmented photos (crops, flips,
+   colour, blur, JPEG), with a loss that does not drown rare tags;
+3. ``fusion_stage`` "stage1": both encoders frozen, so each text and each photo is encoded once
+   (cached); the text side, attention, fusion and lexicon prior are trained on texts, photos and
+   pairs; optional "stage2": everything trainable at lower learning rates.
+The epoch with the best mean of validation-text and validation-photo micro-F1 is kept; then a
+temperature, per-tag thresholds for text-supported tags (tuned on the threshold data, dev_gold,
+never trained on) and precision-first thresholds for photo-only tags (tuned on the validation
+photos).  Writes ``best_model.pt``, ``feature_vocab.json``, ``training_history.json`` and
+``training_curves.png``; :mod:`mlcore.gate` then compares it with the shipped model.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
+import math
 import random
 import sys
 import time
@@ -32,48 +41,20 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm
 
-from .calibration import expected_calibration_error, fit_temperature, sigmoid, tune_thresholds
+from .calibration import (binary_cross_entropy, expected_calibration_error, fit_temperature,
+                          precision_first_thresholds, sigmoid, tune_thresholds)
 from .checkpoint import save_checkpoint
+from .config import TaggerConfig
 from .data import Example, iter_jsonl_objects, jsonl_text, read_dataset
-from .encoders import create_image_encoder, hf_text_encoder, roberta_text_encoder, train_tokenizer
 from .lexicon import LexiconTagger
-from .model import MultimodalTagger
-from .photos import load_image, multimodal_pairs, read_photo_labels, split_photos
+from .losses import loss_function, masked_bce
+from .metrics import micro_f1_matrix
+from .model import MultimodalTagger, build_model
+from .photos import PhotoCache, load_image, multimodal_pairs, read_photo_labels, split_photos
 from .text import fold_text
 from .vocab import TagVocabulary, default_vocabulary
-
-DEFAULT_CONFIG: dict = {
-    "seed": 0,
-    "listings": "../shared/data/listings.jsonl",
-    "photos": "../shared/data/photos/labels.csv",
-    "threshold_data": "../shared/data/dev_gold.jsonl",
-    "max_texts": None,
-    "val_fraction": 0.1,
-    "pairs": 1500,
-    "text_encoder": {"kind": "roberta", "vocab_size": 8000, "hidden": 256, "layers": 4, "heads": 4,
-                     "intermediate": 1024, "max_length": 256},
-    "image_encoder": "efficientnet_lite0",
-    "pretrained_image": True,
-    "fusion": "attention",
-    "lexicon_prior": True,
-    "image_trainable_stages": 3,
-    "device": "auto",
-    "dim": 256,
-    "hidden": 256,
-    "batch_size": 16,
-    "mlm_epochs": 1,
-    "mlm_lr": 5e-4,
-    "mlm_max_length": 128,
-    "stage1": {"epochs": 2, "lr": 1e-4},                    # + "encoder_lr" (default: lr)
-    "stage2": {"epochs": 1, "lr": 1e-5},
-    "weight_decay": 0.01,
-    "photo_repeat": 1,
-    "texts_per_epoch": None,
-    "version": "multimodal-1",
-}
 
 
 @dataclass
@@ -83,18 +64,6 @@ class Row:
     labels: list[str]
     visual_only: bool = False          # a photo without text: only visual tags are scored
     lexicon: dict[str, float] = field(default_factory=dict)   # the rules' confidence per tag
-
-
-def load_config(path: str | Path | None) -> dict:
-    config = copy.deepcopy(DEFAULT_CONFIG)
-    if path:
-        user = json.loads(Path(path).read_text(encoding="utf-8"))
-        for key, value in user.items():
-            if isinstance(value, dict) and isinstance(config.get(key), dict):
-                config[key].update(value)
-            else:
-                config[key] = value
-    return config
 
 
 def _split_key(text: str) -> float:
@@ -120,12 +89,15 @@ def weak_text_rows(listings: Path, vocab: TagVocabulary, max_texts: int | None) 
                                                   unit="listing", file=sys.stderr)]
 
 
+def resolve(base: Path, path: str | Path) -> Path:
+    return Path(path) if Path(path).is_absolute() else base / path
+
+
 def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list[Row]]:
-    resolve = lambda p: (base / p) if not Path(p).is_absolute() else Path(p)  # noqa: E731
-    texts = weak_text_rows(resolve(config["listings"]), vocab, config.get("max_texts"))
+    texts = weak_text_rows(resolve(base, config["listings"]), vocab, config.get("max_texts"))
     train_texts = [r for r in texts if _split_key(r.text) >= config["val_fraction"]]
     val_texts = [r for r in texts if _split_key(r.text) < config["val_fraction"]]
-    photos = split_photos(read_photo_labels(resolve(config["photos"]), vocab))
+    photos = split_photos(read_photo_labels(resolve(base, config["photos"]), vocab))
     photo_rows = {name: [Row("", [p.path], list(p.tags), visual_only=True) for p in ps]
                   for name, ps in photos.items()}
     rng = random.Random(config["seed"])
@@ -140,30 +112,10 @@ def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list
             "val_photos": photo_rows["val"], "test_photos": photo_rows["test"]}
 
 
-class PhotoCache:
-    """Photos decoded once and kept in memory, resized so their short side is a little above the
-    model's input size (crops and flips are then cheap)."""
-
-    def __init__(self, size: int):
-        self.size, self.images = int(size * 1.14) + 1, {}
-
-    def __call__(self, path: Path):
-        from PIL import Image, ImageOps
-
-        if path not in self.images:
-            with Image.open(path) as opened:
-                img = ImageOps.exif_transpose(opened).convert("RGB")
-            scale = self.size / min(img.size)
-            if scale < 1:
-                img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
-                                 Image.Resampling.BICUBIC)
-            self.images[path] = img
-        return self.images[path]
-
-
 class Batcher:
     """Rows -> model inputs: tokens, lexicon confidences, padded photos with a mask, labels and a
-    loss mask; ``text_vectors`` (text -> encoder output), when set, replaces the text encoder."""
+    loss mask.  ``text_vectors`` (text -> encoder output) and ``photo_features`` (photo -> its
+    cells and pooled vector), when set, replace the frozen encoders."""
 
     def __init__(self, model: MultimodalTagger, slugs: list[str], visual: set[str], device: torch.device):
         self.model, self.slugs, self.device = model, slugs, device
@@ -171,19 +123,21 @@ class Batcher:
         self.visual_mask = torch.tensor([s in visual for s in slugs], dtype=torch.float32)
         self.photos = PhotoCache(model.image_encoder.preprocess.size)
         self.text_vectors: dict[str, torch.Tensor] | None = None
+        self.photo_features: dict[Path, dict[str, torch.Tensor]] | None = None
 
     def __call__(self, rows: list[Row], train: bool) -> dict:
         pre = self.model.image_encoder.preprocess
         tok = self.model.text_encoder.tokenize([r.text for r in rows])
         p = max((len(r.photos) for r in rows), default=0)
-        images = torch.zeros(len(rows), p, 3, pre.size, pre.size)
         photo_mask = torch.zeros(len(rows), p, dtype=torch.bool)
         labels = torch.zeros(len(rows), len(self.slugs))
         loss_mask = torch.ones(len(rows), len(self.slugs))
         lexicon = torch.zeros(len(rows), len(self.slugs))
+        images = None if self.photo_features is not None else torch.zeros(len(rows), p, 3, pre.size, pre.size)
         for b, row in enumerate(rows):
             for j, photo in enumerate(row.photos):
-                images[b, j] = load_image(self.photos(photo), pre.size, pre.mean, pre.std, train=train)
+                if images is not None:
+                    images[b, j] = load_image(self.photos(photo), pre, train=train)
                 photo_mask[b, j] = True
             for slug in row.labels:
                 labels[b, self.index[slug]] = 1.0
@@ -191,15 +145,35 @@ class Batcher:
                 lexicon[b, self.index[slug]] = confidence
             if row.visual_only:
                 loss_mask[b] = self.visual_mask
-        batch = {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"], "images": images,
-                 "photo_mask": photo_mask, "lexicon": lexicon, "labels": labels, "loss_mask": loss_mask}
+        batch = {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"], "photo_mask": photo_mask,
+                 "lexicon": lexicon, "labels": labels, "loss_mask": loss_mask}
+        if images is not None:
+            batch["images"] = images
         if self.text_vectors is not None:
             batch["text_vectors"] = torch.stack([self.text_vectors[r.text] for r in rows])
-        return {k: v.to(self.device) for k, v in batch.items()}
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        if self.photo_features is not None:
+            batch["image_features"] = self._cached_features(rows, p)
+        return batch
+
+    def _cached_features(self, rows: list[Row], p: int) -> dict[str, torch.Tensor]:
+        enc = self.model.image_encoder
+        probe = next(iter(self.photo_features.values()), None)
+        cells_per_photo = probe["cells"].shape[0] if probe is not None else 1
+        cells = torch.zeros(len(rows), p * cells_per_photo, enc.out_dim)
+        pooled = torch.zeros(len(rows), p, 2 * enc.out_dim)
+        for b, row in enumerate(rows):
+            for j, photo in enumerate(row.photos):
+                f = self.photo_features[photo]
+                cells[b, j * cells_per_photo:(j + 1) * cells_per_photo] = f["cells"].float()
+                pooled[b, j] = f["pooled"].float()
+        return {"cells": cells.to(self.device), "pooled": pooled.to(self.device)}
 
     def model_inputs(self, batch: dict) -> dict:
-        return {k: batch[k] for k in ("input_ids", "attention_mask", "images", "photo_mask", "lexicon",
-                                      "text_vectors") if k in batch}
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "photo_mask", "lexicon", "text_vectors",
+                                        "image_features") if k in batch}
+        inputs["images"] = batch.get("images")
+        return inputs
 
     def encode_texts(self, rows: list[Row], batch_size: int) -> None:
         """Encode every distinct text once (the text encoder is frozen): ``text_vectors``."""
@@ -214,20 +188,22 @@ class Batcher:
                 vectors.update(zip(chunk, out.clone()))
         self.text_vectors = vectors
 
-
-def masked_bce(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    loss = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="none")
-    return (loss * mask).sum() / mask.sum().clamp(min=1.0)
-
-
-def predict_logits(model: MultimodalTagger, batcher: Batcher, rows: list[Row], batch_size: int) -> np.ndarray:
-    model.eval()
-    out = []
-    with torch.inference_mode():
-        for i in range(0, len(rows), batch_size):
-            b = batcher(rows[i:i + batch_size], train=False)
-            out.append(model(**batcher.model_inputs(b))["logits"].float().cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, len(batcher.slugs)))
+    def encode_photos(self, rows: list[Row], batch_size: int) -> None:
+        """Encode every distinct photo once at inference preprocessing (the image encoder is
+        frozen): ``photo_features``, kept in float16."""
+        paths = sorted({p for r in rows for p in r.photos})
+        pre = self.model.image_encoder.preprocess
+        self.model.image_encoder.eval()
+        features = {}
+        with torch.inference_mode():
+            for i in tqdm(range(0, len(paths), batch_size), desc="encode photos", unit="batch", file=sys.stderr):
+                chunk = paths[i:i + batch_size]
+                images = torch.stack([load_image(self.photos(p), pre) for p in chunk]).unsqueeze(1).to(self.device)
+                out = self.model.image_features(images.flatten(0, 1).unsqueeze(1).reshape(len(chunk), 1, *images.shape[2:]),
+                                                torch.ones(len(chunk), 1, dtype=torch.bool, device=self.device))
+                for k, path in enumerate(chunk):
+                    features[path] = {"cells": out["cells"][k].half().cpu(), "pooled": out["pooled"][k, 0].half().cpu()}
+        self.photo_features = features
 
 
 def gold_matrix(rows: list[Row], slugs: list[str]) -> np.ndarray:
@@ -237,6 +213,39 @@ def gold_matrix(rows: list[Row], slugs: list[str]) -> np.ndarray:
         for s in r.labels:
             gold[b, index[s]] = 1
     return gold
+
+
+def predict_logits(model: MultimodalTagger, batcher: Batcher, rows: list[Row], batch_size: int,
+                   key: str = "logits") -> np.ndarray:
+    """Model outputs ``key`` ("logits", or "photo_logits": the photo head alone) for ``rows``."""
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(rows), batch_size):
+            b = batcher(rows[i:i + batch_size], train=False)
+            out.append(model(**batcher.model_inputs(b))[key].float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, len(batcher.slugs)))
+
+
+def _scores(logits: np.ndarray, rows: list[Row], batcher: Batcher) -> tuple[float, float]:
+    """(micro-F1 at 0.5, mean cross-entropy) of logits for rows; photo-only rows are scored on the
+    visual tags only."""
+    if not rows:
+        return 0.0, 0.0
+    gold = gold_matrix(rows, batcher.slugs)
+    visual = batcher.visual_mask.numpy()
+    mask = np.stack([visual if r.visual_only else np.ones_like(visual) for r in rows])
+    return micro_f1_matrix(sigmoid(logits) >= 0.5, gold, mask), binary_cross_entropy(logits, gold, mask)
+
+
+def evaluate_val(model, batcher, val: dict[str, list[Row]], bs: int) -> dict:
+    """Validation texts and validation photos scored apart; ``val_micro_f1`` (which picks the best
+    epoch) is their mean, so that thousands of texts do not drown a few hundred photos."""
+    text_f1, text_loss = _scores(predict_logits(model, batcher, val["val_text"], bs), val["val_text"], batcher)
+    photo_f1, photo_loss = _scores(predict_logits(model, batcher, val["val_photos"], bs), val["val_photos"], batcher)
+    parts = [f for f, rows in ((text_f1, val["val_text"]), (photo_f1, val["val_photos"])) if rows]
+    return {"val_loss": round((text_loss + photo_loss) / 2, 4), "val_text_f1": round(text_f1, 4),
+            "val_photo_f1": round(photo_f1, 4), "val_micro_f1": round(sum(parts) / max(len(parts), 1), 4)}
 
 
 def mlm_pretrain(text_encoder, texts: list[str], epochs: int, lr: float, batch_size: int,
@@ -273,37 +282,130 @@ def mlm_pretrain(text_encoder, texts: list[str], epochs: int, lr: float, batch_s
     return history
 
 
-def build_model(config: dict, vocab_size_texts: list[str], num_tags: int) -> MultimodalTagger:
-    t = config["text_encoder"]
-    if t["kind"] == "hf":
-        text = hf_text_encoder(t["name_or_path"], max_length=t.get("max_length", 256))
-    else:
-        tokenizer = train_tokenizer(vocab_size_texts, vocab_size=t["vocab_size"])
-        text = roberta_text_encoder(tokenizer, hidden=t["hidden"], layers=t["layers"], heads=t["heads"],
-                                    intermediate=t["intermediate"], max_length=t["max_length"])
-    image = create_image_encoder(config["image_encoder"], pretrained=config.get("pretrained_image", True))
-    return MultimodalTagger(text, image, num_tags, fusion=config["fusion"], dim=config["dim"], hidden=config["hidden"],
-                            lexicon_prior=config["lexicon_prior"])
+def _linear_warmup_cosine(optimizer, total_steps: int, warmup: float = 0.1):
+    warm = max(1, int(total_steps * warmup))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, total_steps)))))
 
 
-def epoch_rows(train_rows: list[Row], texts_per_epoch: int | None) -> list[Row]:
-    """One epoch's rows, shuffled: every photo and pair, and (when ``texts_per_epoch`` is set) a
-    fresh sample of the text-only rows, so thousands of texts do not swamp the photos."""
-    texts = [r for r in train_rows if not r.photos]
-    rows = [r for r in train_rows if r.photos]
-    if texts_per_epoch and texts_per_epoch < len(texts):
-        texts = random.sample(texts, texts_per_epoch)
-    rows += texts
-    random.shuffle(rows)
-    return rows
+def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], val_photos: list[Row],
+                stage: dict, device: torch.device) -> list[dict]:
+    """The image encoder learns the rooms' objects from labelled photos alone (loss on the photo
+    head's logits, visual tags only).  First a linear probe: the trunk frozen, its features
+    computed once (and of the flipped photo), the head trained for ``probe_epochs``; then
+    ``epochs`` of fine-tuning the last ``trainable_stages`` trunk stages with the head on augmented
+    photos (linear warm-up, cosine decay).  Returns its history."""
+    if model.photo_head is None or not photos or (stage.get("epochs", 0) <= 0 and stage.get("probe_epochs", 0) <= 0):
+        return []
+    history: list[dict] = []
+    loss_fn = loss_function(stage.get("loss", "bce"))
+    visual = batcher.visual_mask.to(device)
+    bs = int(stage.get("batch_size", 32))
+    pre = model.image_encoder.preprocess
+    gold = torch.tensor(gold_matrix(photos, batcher.slugs), dtype=torch.float32)
+
+    def val_record(name: str, epoch: int, loss: float, seconds: float) -> dict:
+        logits = predict_logits(model, batcher, val_photos, bs, key="photo_logits")
+        f1, val_loss = _scores(logits, val_photos, batcher)
+        record = {"stage": name, "epoch": epoch, "train_loss": round(loss, 4), "seconds": round(seconds, 1),
+                  "val_photo_f1": round(f1, 4), "val_loss": round(val_loss, 4)}
+        print(json.dumps(record), file=sys.stderr)
+        return record
+
+    # 1. linear probe on frozen features (each photo and its mirror image encoded once)
+    if stage.get("probe_epochs", 0) > 0:
+        start = time.time()
+        model.image_encoder.eval()
+        feats = []
+        with torch.inference_mode():
+            for i in tqdm(range(0, len(photos), bs), desc="photo probe: encode", unit="batch", file=sys.stderr):
+                x = torch.stack([load_image(batcher.photos(r.photos[0]), pre) for r in photos[i:i + bs]]).to(device)
+                both = torch.cat([x, x.flip(3)])
+                f = model.image_features(both.unsqueeze(1), torch.ones(len(both), 1, dtype=torch.bool, device=device))
+                pooled = f["pooled"][:, 0]
+                feats.append(torch.stack([pooled[:len(x)], pooled[len(x):]], 1).cpu())
+        feats = torch.cat(feats)                                              # [N, 2 views, 2·Di]
+        head_opt = torch.optim.AdamW(model.photo_head.parameters(), lr=stage.get("probe_lr", 1e-3),
+                                     weight_decay=stage.get("probe_weight_decay", 0.05))
+        model.photo_head.train()
+        total = n = 0
+        for epoch in tqdm(range(stage["probe_epochs"]), desc="photo probe: train", unit="epoch", file=sys.stderr):
+            order = torch.randperm(len(photos))
+            total = n = 0
+            for i in range(0, len(order), bs):
+                idx = order[i:i + bs]
+                view = torch.randint(0, 2, (len(idx),))
+                x = feats[idx, view].to(device)
+                loss = loss_fn(model.photo_head(x), gold[idx].to(device), visual.expand(len(idx), -1))
+                head_opt.zero_grad()
+                loss.backward()
+                head_opt.step()
+                total, n = total + loss.item(), n + 1
+        history.append(val_record("photo_probe", stage["probe_epochs"], total / max(n, 1), time.time() - start))
+
+    # 2. fine-tune the last trunk stages with the head, on augmented photos
+    epochs = int(stage.get("epochs", 0))
+    if epochs > 0:
+        model.image_encoder.train_last_stages(stage.get("trainable_stages"))
+        trunk = [p for p in model.image_encoder.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW([{"params": trunk, "lr": stage["encoder_lr"]},
+                                       {"params": model.photo_head.parameters(), "lr": stage["lr"]}],
+                                      weight_decay=stage.get("weight_decay", 0.01))
+        steps = epochs * math.ceil(len(photos) / bs)
+        scheduler = _linear_warmup_cosine(optimizer, steps, stage.get("warmup", 0.1))
+        for epoch in range(epochs):
+            start = time.time()
+            model.image_encoder.train()
+            model.photo_head.train()
+            order = list(range(len(photos)))
+            random.shuffle(order)
+            total = n = 0
+            bar = tqdm(range(0, len(order), bs), desc=f"photo {epoch + 1}/{epochs}", unit="batch", file=sys.stderr)
+            for i in bar:
+                idx = order[i:i + bs]
+                x = torch.stack([load_image(batcher.photos(photos[k].photos[0]), pre, train=True) for k in idx])
+                x = x.unsqueeze(1).to(device)
+                f = model.image_features(x, torch.ones(len(idx), 1, dtype=torch.bool, device=device))
+                loss = loss_fn(model.photo_head(f["pooled"][:, 0]), gold[idx].to(device), visual.expand(len(idx), -1))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                total, n = total + loss.item(), n + 1
+                bar.set_postfix(loss=f"{total / n:.3f}")
+            history.append(val_record("photo", epoch + 1, total / max(n, 1), time.time() - start))
+    for p in model.image_encoder.parameters():
+        p.requires_grad = False
+    return history
 
 
-def run_stage(name, model, batcher, train_rows, val, config, stage, freeze_text, history, best):
+def fusion_stage(name: str, model: MultimodalTagger, batcher: Batcher, train_rows: list[Row], val: dict,
+                 config: dict, stage: dict, freeze_encoders: bool, best: dict) -> tuple[list[dict], dict]:
+    """Train the fusion side on texts, photos and pairs.  ``freeze_encoders``: both encoders (and
+    the photo head) stay as they are and every text and photo is encoded once; otherwise the
+    text encoder and the last ``image_trainable_stages`` image stages train at ``encoder_lr``.
+    ``best`` ({"f1", "state"}): the best epoch before this stage.  Returns (the stage's history,
+    the best epoch after it)."""
+    history: list[dict] = []
+    if stage.get("epochs", 0) <= 0:
+        return history, best
     for p in model.text_encoder.parameters():
-        p.requires_grad = not freeze_text
-    model.image_encoder.train_last_stages(config.get("image_trainable_stages"))
-    if freeze_text:
-        batcher.encode_texts(train_rows + val["val_text"] + val["val_photos"], config["batch_size"])
+        p.requires_grad = not freeze_encoders
+    model.image_encoder.train_last_stages(None if not freeze_encoders else 0)
+    if freeze_encoders:
+        for p in model.image_encoder.parameters():
+            p.requires_grad = False
+        if model.photo_head is not None:
+            for p in model.photo_head.parameters():
+                p.requires_grad = False
+        everything = train_rows + val["val_text"] + val["val_photos"]
+        batcher.encode_texts(everything, config["batch_size"])
+        batcher.encode_photos(everything, config["batch_size"])
+    else:
+        model.image_encoder.train_last_stages(config.get("image_trainable_stages"))
+        if model.photo_head is not None:
+            for p in model.photo_head.parameters():
+                p.requires_grad = True
     # Pretrained encoders move slowly (``encoder_lr``; their batch-norm statistics are frozen, so a
     # large step would blow up their activations); layers trained from scratch take ``lr``.
     encoders = {id(p) for p in [*model.text_encoder.parameters(), *model.image_encoder.parameters()]}
@@ -315,8 +417,9 @@ def run_stage(name, model, batcher, train_rows, val, config, stage, freeze_text,
     bs = config["batch_size"]
     for epoch in range(stage["epochs"]):
         model.train()
-        if freeze_text:
+        if freeze_encoders:
             model.text_encoder.eval()
+            model.image_encoder.eval()
         rows = epoch_rows(train_rows, config.get("texts_per_epoch"))
         total, n, start = 0.0, 0, time.time()
         bar = tqdm(range(0, len(rows), bs), desc=f"{name} {epoch + 1}/{stage['epochs']}", unit="batch",
@@ -335,53 +438,52 @@ def run_stage(name, model, batcher, train_rows, val, config, stage, freeze_text,
         history.append(record)
         print(json.dumps(record), file=sys.stderr)
         if record["val_micro_f1"] >= best["f1"]:     # ties go to the later epoch
-            best.update(f1=record["val_micro_f1"], state=copy.deepcopy(model.state_dict()))
-    batcher.text_vectors = None
+            best = {"f1": record["val_micro_f1"], "state": copy.deepcopy(model.state_dict())}
+    batcher.text_vectors = batcher.photo_features = None
+    return history, best
 
 
-def _micro_f1(model, batcher, rows: list[Row], bs: int) -> tuple[float, float]:
-    """(micro-F1 at 0.5, mean BCE) over rows; photo-only rows are scored on the visual tags."""
-    if not rows:
-        return 0.0, 0.0
-    logits = predict_logits(model, batcher, rows, bs)
-    gold = gold_matrix(rows, batcher.slugs)
-    visual = batcher.visual_mask.numpy()
-    mask = np.stack([visual if r.visual_only else np.ones_like(visual) for r in rows])
-    pred = (sigmoid(logits) >= 0.5) & (mask > 0)
-    tp = float((pred & (gold > 0)).sum())
-    denom = pred.sum() + ((gold > 0) & (mask > 0)).sum()
-    loss = np.maximum(logits, 0) - logits * gold + np.log1p(np.exp(-np.abs(logits)))
-    return (2 * tp / denom if denom else 0.0), float((loss * mask).sum() / mask.sum())
-
-
-def evaluate_val(model, batcher, val: dict[str, list[Row]], bs: int) -> dict:
-    """Validation texts and validation photos scored apart; ``val_micro_f1`` (which picks the best
-    epoch) is their mean, so that thousands of texts do not drown a few dozen photos."""
-    text_f1, text_loss = _micro_f1(model, batcher, val["val_text"], bs)
-    photo_f1, photo_loss = _micro_f1(model, batcher, val["val_photos"], bs)
-    parts = [f for f, rows in ((text_f1, val["val_text"]), (photo_f1, val["val_photos"])) if rows]
-    return {"val_loss": round((text_loss + photo_loss) / 2, 4), "val_text_f1": round(text_f1, 4),
-            "val_photo_f1": round(photo_f1, 4), "val_micro_f1": round(sum(parts) / max(len(parts), 1), 4)}
+def epoch_rows(train_rows: list[Row], texts_per_epoch: int | None) -> list[Row]:
+    """One epoch's rows, shuffled: every photo and pair, and (when ``texts_per_epoch`` is set) a
+    fresh sample of the text-only rows, so thousands of texts do not swamp the photos."""
+    texts = [r for r in train_rows if not r.photos]
+    rows = [r for r in train_rows if r.photos]
+    if texts_per_epoch and texts_per_epoch < len(texts):
+        texts = random.sample(texts, texts_per_epoch)
+    rows += texts
+    random.shuffle(rows)
+    return rows
 
 
 def plot_history(history: list[dict], path: Path) -> None:
+    """Training curves: the photo stage (validation photos, photo head alone), then the fusion
+    stages' losses and validation F1 (texts, photos and their mean, which picks the epoch)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    photo = [h for h in history if h.get("stage") in ("photo_probe", "photo")]
     rows = [h for h in history if "val_micro_f1" in h]
-    if not rows:
+    if not rows and not photo:
         return
+    fig, (p, a, b) = plt.subplots(1, 3, figsize=(15, 4))
+    if photo:
+        x = list(range(len(photo)))
+        p.plot(x, [h["train_loss"] for h in photo], label="train loss (augmented photos)")
+        p.plot(x, [h["val_loss"] for h in photo], label="val loss")
+        p.plot(x, [h["val_photo_f1"] for h in photo], label="val photo micro-F1 at 0.5", color="tab:red")
+        p.set_xlabel("photo stage (0 = linear probe, then fine-tuning epochs)")
+        p.set_ylim(0, 1.05)
+        p.legend()
     x = list(range(1, len(rows) + 1))
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     a.plot(x, [h["train_loss"] for h in rows], label="train loss")
     a.plot(x, [h["val_loss"] for h in rows], label="val loss")
     a.set_xlabel("epoch (stage 1, then stage 2)")
     a.legend()
     b.plot(x, [h["val_micro_f1"] for h in rows], label="val micro-F1 (mean: picks the epoch)", color="tab:green")
     for key, label, colour in (("val_text_f1", "val texts", "tab:blue"), ("val_photo_f1", "val photos", "tab:red")):
-        if all(key in h for h in rows):
+        if rows and all(key in h for h in rows):
             b.plot(x, [h[key] for h in rows], label=label, color=colour, linestyle="--")
     b.set_xlabel("epoch (stage 1, then stage 2)")
     b.set_ylim(0, 1.05)
@@ -397,7 +499,39 @@ def training_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def calibrate(model: MultimodalTagger, batcher: Batcher, data: dict, vocab: TagVocabulary, config: dict,
+              base: Path) -> dict:
+    """A temperature on the validation rows; thresholds for text-supported tags on the threshold
+    data (dev_gold: tuned, never trained on); precision-first thresholds for photo-only tags on
+    the validation photos.  Returns {"temperature", "thresholds", "photo_thresholds", "report"}."""
+    slugs, bs = vocab.slugs, config["batch_size"]
+    val_rows = data["val_text"] + data["val_photos"]
+    logits = predict_logits(model, batcher, val_rows, bs)
+    gold = gold_matrix(val_rows, slugs)
+    temperature = fit_temperature(logits, gold) if len(val_rows) else 1.0
+    report = {"ece_before": round(expected_calibration_error(sigmoid(logits), gold), 4),
+              "ece_after": round(expected_calibration_error(sigmoid(logits / temperature), gold), 4),
+              "temperature": round(temperature, 4)}
+    thresholds = {s: 0.5 for s in slugs}
+    path = resolve(base, config["threshold_data"]) if config.get("threshold_data") else None
+    if path is not None and path.exists():
+        examples = read_dataset(path, vocab, check_images=False)
+        lexicon = LexiconTagger(vocab)
+        rows = [lexicon_row(lexicon, e.text, labels=e.tags) for e in examples]
+        probs = sigmoid(predict_logits(model, batcher, rows, bs) / temperature)
+        thresholds = dict(zip(slugs, tune_thresholds(probs, gold_matrix(rows, slugs))))
+    photo_thresholds = {s: 0.5 for s in slugs}
+    if data["val_photos"]:
+        probs = sigmoid(predict_logits(model, batcher, data["val_photos"], bs) / temperature)
+        photo_thresholds = dict(zip(slugs, precision_first_thresholds(
+            probs, gold_matrix(data["val_photos"], slugs), target=config.get("photo_precision", 0.8),
+            floor=config.get("photo_threshold_floor", 0.3))))
+    return {"temperature": temperature, "thresholds": thresholds, "photo_thresholds": photo_thresholds,
+            "report": report}
+
+
 def train(config: dict, out: Path, base: Path = Path(".")) -> Path:
+    """Train the recipe ``config`` and write the checkpoint to ``out``; returns its file."""
     torch.manual_seed(config["seed"])
     random.seed(config["seed"])
     device = training_device(config.get("device", "auto"))
@@ -405,49 +539,41 @@ def train(config: dict, out: Path, base: Path = Path(".")) -> Path:
     slugs = vocab.slugs
     visual = {t.slug for t in vocab if t.visual}
     data = build_data(config, vocab, base)
-    model = build_model(config, [r.text for r in data["train"] if r.text], len(slugs))
+    model_config = TaggerConfig.from_dict({**config["model"], "num_tags": len(slugs)})
+    model = build_model(model_config, pretrained_image=config.get("pretrained_image", True),
+                        texts=[r.text for r in data["train"] if r.text])
     model.visual_mask.copy_(torch.tensor([s in visual for s in slugs]))
     model.to(device)
     history: list[dict] = []
-    if config["text_encoder"]["kind"] == "roberta":
+    if model_config.text_encoder["kind"] == "roberta":
         history += mlm_pretrain(model.text_encoder, [r.text for r in data["train"] if r.text],
                                 config["mlm_epochs"], config["mlm_lr"], config["batch_size"],
                                 min(config.get("mlm_max_length") or 10 ** 6, model.text_encoder.max_length), device)
     batcher = Batcher(model, slugs, visual, device)
+    photo_rows = [r for r in data["train"] if r.visual_only]
+    history += photo_stage(model, batcher, _distinct(photo_rows), data["val_photos"], config.get("photo_stage", {}),
+                           device)
     best = {"f1": -1.0, "state": copy.deepcopy(model.state_dict())}
-    run_stage("stage1", model, batcher, data["train"], data, config, config["stage1"], True, history, best)
-    run_stage("stage2", model, batcher, data["train"], data, config, config["stage2"], False, history, best)
+    for name, freeze in (("stage1", True), ("stage2", False)):
+        stage_history, best = fusion_stage(name, model, batcher, data["train"], data, config, config[name], freeze, best)
+        history += stage_history
     model.load_state_dict(best["state"])
-
-    # Calibration and thresholds: a temperature on the validation rows, thresholds on the threshold data.
-    val_rows = data["val_text"] + data["val_photos"]
-    logits = predict_logits(model, batcher, val_rows, config["batch_size"])
-    gold = gold_matrix(val_rows, slugs)
-    temperature = fit_temperature(logits, gold) if len(val_rows) else 1.0
-    report = {"ece_before": round(expected_calibration_error(sigmoid(logits), gold), 4),
-              "ece_after": round(expected_calibration_error(sigmoid(logits / temperature), gold), 4),
-              "temperature": round(temperature, 4)}
-    thresholds = {s: 0.5 for s in slugs}
-    if config.get("threshold_data"):
-        path = (base / config["threshold_data"]) if not Path(config["threshold_data"]).is_absolute() \
-            else Path(config["threshold_data"])
-        if path.exists():
-            examples = read_dataset(path, vocab, check_images=False)
-            lexicon = LexiconTagger(vocab)
-            rows = [lexicon_row(lexicon, e.text, labels=e.tags) for e in examples]
-            probs = sigmoid(predict_logits(model, batcher, rows, config["batch_size"]) / temperature)
-            thresholds = dict(zip(slugs, tune_thresholds(probs, gold_matrix(rows, slugs))))
-    # Listings without text score on another scale (no rules behind them): their own thresholds,
-    # tuned on the validation photos.
-    photo_thresholds = {s: 0.5 for s in slugs}
-    if data["val_photos"]:
-        probs = sigmoid(predict_logits(model, batcher, data["val_photos"], config["batch_size"]) / temperature)
-        photo_thresholds = dict(zip(slugs, tune_thresholds(probs, gold_matrix(data["val_photos"], slugs))))
-    history.append({"stage": "calibration", **report})
+    fitted = calibrate(model, batcher, data, vocab, config, base)
+    history.append({"stage": "calibration", **fitted["report"]})
     out.mkdir(parents=True, exist_ok=True)
     model.cpu()
-    file = save_checkpoint(out, model, slugs, thresholds=thresholds, photo_thresholds=photo_thresholds,
-                           temperature=temperature,
-                           version=config["version"], history=history, extra={"training": report})
+    file = save_checkpoint(out, model, slugs, thresholds=fitted["thresholds"],
+                           photo_thresholds=fitted["photo_thresholds"], temperature=fitted["temperature"],
+                           version=config["version"], history=history, training=fitted["report"])
     plot_history(history, out / "training_curves.png")
     return file
+
+
+def _distinct(rows: list[Row]) -> list[Row]:
+    """Photo rows once each (the recipe may repeat them for the fusion stages)."""
+    seen, out = set(), []
+    for r in rows:
+        if r.photos[0] not in seen:
+            seen.add(r.photos[0])
+            out.append(r)
+    return out

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 from django.db.models import ExpressionWrapper, F, FloatField
 from django.db.models.functions import Abs
 
@@ -47,6 +48,9 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     list_filter = ("review", ConfidenceBand, ModelVersionFilter, "source", "tag")
     search_fields = ("room__title", "tag__name")
     list_select_related = ("room", "tag")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("room__images")
     actions = ["accept", "reject"]
     readonly_fields = ("room", "job", "tag", "confidence", "threshold", "evidence", "source", "model_version",
                        "reviewed_by", "reviewed_at", "created_at")
@@ -61,9 +65,16 @@ class TagSuggestionAdmin(admin.ModelAdmin):
 
     @admin.display(description="bằng chứng")
     def evidence_text(self, obj):
-        words = [f"“{e['text']}”" for e in obj.evidence if "text" in e]
-        photos = [f"ảnh {e['photo'] + 1}" for e in obj.evidence if "photo" in e]
-        return ", ".join(words + photos)
+        """The words behind the suggestion, and the thumbnail of the photo that drove it."""
+        words = format_html_join(", ", "“{}”", ((e["text"],) for e in obj.evidence if "text" in e))
+        index = obj.photo_index
+        photos = list(obj.room.images.all()) if index is not None else []
+        if index is None or index >= len(photos):
+            return words
+        url = photos[index].image.url
+        return format_html('{} <a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Ảnh {}" '
+                           'width="64" height="48" style="object-fit:cover;vertical-align:middle"> ảnh {}</a>',
+                           words, url, url, index + 1, index + 1)
 
     @admin.action(description="Chấp nhận (xác nhận đặc điểm cho phòng)")
     def accept(self, request, queryset):

@@ -17,10 +17,16 @@ class TagChoice:
     suggestion: TagSuggestion | None
     checked: bool
     decided: str | None          # RoomTag status when a person already decided, else None
+    photo: object | None = None  # the RoomImage that drove a photo suggestion (its thumbnail is the witness)
 
     @property
     def from_photo(self) -> bool:
         return bool(self.suggestion and self.suggestion.source in ("image", "both"))
+
+    @property
+    def photo_number(self) -> int | None:
+        """1-based position of the driving photo among the room's photos."""
+        return self.suggestion.photo_index + 1 if self.suggestion and self.suggestion.photo_index is not None else None
 
     @property
     def evidence_words(self) -> list[str]:
@@ -38,11 +44,14 @@ def tag_choices(room) -> tuple[list[TagChoice], list[TagChoice]]:
     decisions = {rt.tag_id: rt.status for rt in room.room_tags.all()}
     suggestions = list(current_suggestions(room))
     suggested_ids = {s.tag_id for s in suggestions}
+    photos = list(room.images.all())
     suggested = []
     for s in suggestions:
         decided = decisions.get(s.tag_id)
         checked = decided == RoomTag.Status.CONFIRMED if decided else s.above_threshold
-        suggested.append(TagChoice(s.tag, s, checked, decided))
+        index = s.photo_index
+        photo = photos[index] if index is not None and index < len(photos) else None
+        suggested.append(TagChoice(s.tag, s, checked, decided, photo))
     others = [TagChoice(t, None, decisions.get(t.pk) == RoomTag.Status.CONFIRMED, decisions.get(t.pk))
               for t in Tag.objects.exclude(pk__in=suggested_ids)]
     return suggested, others

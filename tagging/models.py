@@ -102,6 +102,14 @@ class TagSuggestion(models.Model):
         return self.confidence >= self.threshold
 
     @property
+    def photo_index(self) -> int | None:
+        """Index (among the room's photos, in order) of the photo that drove this suggestion."""
+        for e in self.evidence or ():
+            if isinstance(e, dict) and isinstance(e.get("photo"), int):
+                return e["photo"]
+        return None
+
+    @property
     def uncertainty(self) -> float:
         return 1.0 - abs(self.confidence - self.threshold) * 2
 

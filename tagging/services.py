@@ -74,8 +74,8 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> Suggestion
         evidence = [{"start": e.start, "end": e.end, "text": e.text} for e in m.evidence]
         photos = [{"photo": i} for i in getattr(m, "photos", ())]
         source = "both" if evidence and photos else ("image" if photos else "text")
-        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, tagger.threshold(m.slug, has_text),
-                                      evidence + photos, source))
+        threshold = tagger.threshold(m.slug, has_text, photo_only=source == "image")
+        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source))
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
                             len(use_images))
 

@@ -35,3 +35,29 @@ def test_temperature_scaling_fixes_overconfident_logits():
 
 def test_sigmoid_is_stable_for_large_values():
     assert sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_precision_first_thresholds_pick_the_best_f1_that_is_right_4_times_in_5():
+    import numpy as np
+
+    from mlcore.calibration import precision_first_thresholds
+
+    # tag 0: scores above 0.6 are all right, 0.4-0.6 half right; tag 1: never reliably right
+    probs = np.array([[0.9, 0.9], [0.8, 0.8], [0.7, 0.7], [0.65, 0.6], [0.5, 0.5], [0.45, 0.4], [0.2, 0.2]])
+    gold = np.array([[1, 0], [1, 1], [1, 0], [1, 0], [1, 0], [0, 1], [0, 0]])
+    t0, t1 = precision_first_thresholds(probs, gold, target=0.8, prior_strength=0.0)
+    assert 0.45 < t0 <= 0.5          # 5 of 5 right at 0.5; at 0.45 only 5 of 6
+    assert t1 == pytest.approx(0.95)   # no threshold makes tag 1 right 4 times in 5: offered unticked
+    # never below the floor, even where a lower threshold would pass
+    t_floor, _ = precision_first_thresholds(np.full((4, 2), 0.1), np.ones((4, 2)), target=0.8, floor=0.3)
+    assert t_floor == pytest.approx(0.95)
+
+
+def test_binary_cross_entropy_counts_only_masked_decisions():
+    import numpy as np
+
+    from mlcore.calibration import binary_cross_entropy
+
+    logits, gold = np.array([[0.0, 100.0]]), np.array([[1, 0]])
+    assert binary_cross_entropy(logits, gold, np.array([[1, 0]])) == pytest.approx(np.log(2))
+    assert binary_cross_entropy(logits, gold) == pytest.approx((np.log(2) + 100) / 2)

@@ -216,3 +216,25 @@ def test_fine_tuning_only_the_last_image_stages_with_frozen_batch_norm():
     assert norms and not any(m.training for m in norms)      # ImageNet statistics are kept
     scratch = create_image_encoder("resnet34", pretrained=False).train()
     assert all(m.training for m in scratch.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+def test_the_photo_head_takes_each_tag_from_its_strongest_photo(tiny_text):
+    torch.manual_seed(0)
+    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,
+                             hidden=32, photo_head=True).eval()
+    model.visual_mask.copy_(torch.tensor([True, True, True, False, True]))
+    tok, images, mask = batch(model, TEXTS[:3], [2, 0, 3], max_photos=3)
+    with torch.no_grad():
+        out = model(tok["input_ids"], tok["attention_mask"], images, mask)
+        pooled = model.image_features(images, mask)["pooled"]
+        per_photo = model.photo_head(pooled)                              # [B, P, tags]
+    # listing 0: the max over its two photos, and which photo gave it
+    assert torch.allclose(out["photo_logits"][0, :3], per_photo[0, :2, :3].max(0).values, atol=1e-5)
+    assert out["photo_index"][0, :3].tolist() == per_photo[0, :2, :3].argmax(0).tolist()
+    assert out["photo_logits"][0, 3] == 0                               # a tag no photo can show
+    assert torch.equal(out["photo_logits"][1], torch.zeros(5))           # no photos: no photo evidence
+    tok1, images1, mask1 = batch(model, [TEXTS[2]], [3], max_photos=3)
+    images1[0] = images[2]
+    with torch.no_grad():
+        alone = model(tok1["input_ids"], tok1["attention_mask"], images1, mask1)   # the same alone as in the batch
+    assert torch.allclose(alone["logits"][0], out["logits"][2], atol=1e-5)

@@ -57,9 +57,10 @@ def test_label_errors_name_file_and_line(labels, content, message):
 
 def test_image_loading_gives_normalised_tensors(labels):
     pytest.importorskip("torchvision", reason="image loading needs torchvision")
+    from mlcore.config import ImagePreprocess
     from mlcore.photos import load_image
 
-    x = load_image(labels.parent / "p0.jpg", 32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), train=True)
+    x = load_image(labels.parent / "p0.jpg", ImagePreprocess(32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)), train=True)
     assert tuple(x.shape) == (3, 32, 32) and -1.01 <= float(x.min()) and float(x.max()) <= 1.01
 
 
@@ -67,7 +68,7 @@ def test_image_loading_gives_normalised_tensors(labels):
 def test_real_photo_labels_split_without_shared_groups():
     photos = read_photo_labels(SHARED_PHOTOS)
     splits = split_photos(photos)
-    assert len(photos) == 497
+    assert len(photos) == 1494
     seen = {}
     for name, ps in splits.items():
         for p in ps:

@@ -30,27 +30,34 @@ def test_train_writes_a_usable_checkpoint(tmp_path):
     gold.write_text(json.dumps({"id": "g", "text": "Có máy lạnh", "tags": ["dieu_hoa"]}) + "\n", encoding="utf-8")
     config = {"listings": str(listings), "photos": str(tmp_path / "labels.csv"), "threshold_data": str(gold),
               "pairs": 6, "val_fraction": 0.3, "batch_size": 8, "mlm_epochs": 1,
-              "text_encoder": {"vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
-                               "max_length": 32},
-              "pretrained_image": False, "dim": 32, "hidden": 32,
+              "model": {"text_encoder": {"vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
+                                         "max_length": 32},
+                        "image_encoder": "resnet34", "image_preprocess": {"size": 48, "resize": "squash"},
+                        "dim": 32, "hidden": 32},
+              "pretrained_image": False,
+              "photo_stage": {"probe_epochs": 2, "epochs": 1, "batch_size": 8, "trainable_stages": 2,
+                              "loss": "asymmetric"},
               "stage1": {"epochs": 1, "lr": 1e-3}, "stage2": {"epochs": 1, "lr": 1e-4}, "version": "tiny-train"}
     (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
     out = tmp_path / "model"
     proc = subprocess.run([sys.executable, "-m", "mlcore", "train", "--config", str(tmp_path / "config.json"),
-                           "--out", str(out), "--fusion", "early"], cwd=REPO, capture_output=True, text=True,
-                          timeout=900)
+                           "--out", str(out), "--fusion", "early", "--no-gate"], cwd=REPO, capture_output=True,
+                          text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert {"best_model.pt", "feature_vocab.json", "training_history.json", "training_curves.png", "tokenizer"} \
         <= {p.name for p in out.iterdir()}
     history = json.loads((out / "training_history.json").read_text())
-    assert [h["stage"] for h in history] == ["mlm", "stage1", "stage2", "calibration"]
-    assert "ece_before" in history[-1] and "val_micro_f1" in history[1]
-    assert {"val_text_f1", "val_photo_f1"} <= set(history[1])           # texts and photos scored apart
-    assert "weak labels" in proc.stderr and "stage1 1/1" in proc.stderr  # progress bars
+    assert [h["stage"] for h in history] == ["mlm", "photo_probe", "photo", "stage1", "stage2", "calibration"]
+    assert "ece_before" in history[-1] and "val_micro_f1" in history[3] and "val_photo_f1" in history[2]
+    assert {"val_text_f1", "val_photo_f1"} <= set(history[3])           # texts and photos scored apart
+    assert "weak labels" in proc.stderr and "stage1 1/1" in proc.stderr and "photo 1/1" in proc.stderr  # progress
+    assert "encode photos" in proc.stderr                                # stage 1 encodes each photo once
     from mlcore.taggers import load_tagger
 
     pipe = load_tagger(str(out))
     assert pipe.version == "tiny-train" and pipe.config["fusion"] == "early" and pipe.model.lexicon_prior
+    assert pipe.model.photo_head is not None and pipe.preprocess.size == 48 and pipe.preprocess.resize == "squash"
+    assert all(0.3 <= t <= 0.95 for t in pipe.photo_thresholds.values())  # precision-first, never below the floor
     visual = [pipe.vocabulary[s].visual for s in pipe.vocabulary.slugs]
     assert pipe.model.visual_mask.tolist() == visual                   # from the taxonomy, saved with the weights
     assert set(pipe.photo_thresholds) == set(pipe.vocabulary.slugs)

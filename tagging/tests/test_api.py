@@ -18,8 +18,9 @@ def test_extract_features_text_only(client, vocabulary):
 
 
 @pytest.mark.django_db
-def test_extract_features_with_an_image(client, make_upload):
+def test_extract_features_with_an_image(client, make_upload, settings):
     """The default model reads the photo too."""
+    settings.MLCORE_CHECKPOINT = "default"
     response = client.post(reverse("api_extract_features"),
                            {"description": "Có máy lạnh", "image": make_upload("p.jpg")})
     assert response.status_code == 200 and response.json()["success"] is True

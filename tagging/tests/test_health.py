@@ -8,7 +8,8 @@ DEFAULT_VERSION = checkpoint_version(DEFAULT_CHECKPOINT)   # the site's default 
 
 
 @pytest.mark.django_db
-def test_health_reports_database_and_model(client):
+def test_health_reports_database_and_model(client, settings):
+    settings.MLCORE_CHECKPOINT = "default"
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process",

@@ -44,3 +44,18 @@ def test_a_failed_analysis_says_so_and_still_allows_tagging(landlord_client, roo
     page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
     assert "Chưa phân tích được phòng này" in page and "RuntimeError" not in page
     assert "Lưu đặc điểm" in page
+
+
+def test_a_photo_suggestion_shows_the_photo_that_drove_it(landlord_client, room_factory):
+    from conftest import photo_bytes
+    from rooms.images import ProcessedPhoto
+    from tagging.models import Tag, TagSuggestion
+
+    room = room_factory(description="Phòng trọ", photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg"),
+                                                          ProcessedPhoto(photo_bytes(color=(9, 9, 9)), "jpg", 64, 48, "b.jpg")])
+    job = room.tagging_jobs.get()
+    TagSuggestion.objects.create(room=room, job=job, tag=Tag.objects.get(slug="tivi"), confidence=0.91, threshold=0.6,
+                                 evidence=[{"photo": 1}], source="image", model_version="test")
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    second = room.images.all()[1].image.url
+    assert f'src="{second}"' in page and "từ ảnh 2" in page and 'value="tivi" checked' in page
