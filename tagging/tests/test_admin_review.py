@@ -56,3 +56,17 @@ def test_admin_is_staff_only(client, landlord):
     client.force_login(landlord)
     response = client.get(reverse("admin:tagging_tagsuggestion_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_review_list_shows_the_photo_behind_a_photo_suggestion(admin_client, room_factory):
+    from conftest import photo_bytes
+    from rooms.images import ProcessedPhoto
+    from tagging.models import Tag
+
+    room = room_factory(description="Phòng trọ", photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg")])
+    TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="tu_lanh"),
+                                 confidence=0.9, threshold=0.7, evidence=[{"photo": 0}], source="image",
+                                 model_version="test")
+    page = admin_client.get(reverse("admin:tagging_tagsuggestion_changelist")).content.decode()
+    url = room.images.get().image.url
+    assert f'<img src="{url}"' in page and "ảnh 1" in page
