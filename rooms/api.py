@@ -59,7 +59,8 @@ class RoomList(generics.ListAPIView):
 
 
 class RoomDetail(generics.RetrieveAPIView):
+    """One room; an unlisted room only for its owner and staff (404 for everyone else)."""
     serializer_class = RoomSerializer
 
     def get_queryset(self):
-        return with_listing_details(Room.objects.all())
+        return with_listing_details(Room.objects.visible_to(self.request.user))

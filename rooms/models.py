@@ -25,6 +25,21 @@ def photo_path(instance, filename: str) -> str:
     return f"rooms/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
 
 
+class RoomQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        """The rooms ``user`` posted (none for an anonymous visitor)."""
+        return self.filter(owner_id=user.pk) if user.is_authenticated else self.none()
+
+    def visible_to(self, user):
+        """What ``user`` may open: listed rooms, their own rooms, and everything for staff. An
+        unlisted (rented) room stays private: its page and contact phone are not public."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(models.Q(is_listed=True) | models.Q(owner_id=user.pk))
+        return self.filter(is_listed=True)
+
+
 class Room(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rooms",
                               verbose_name="chủ trọ")
@@ -44,6 +59,8 @@ class Room(models.Model):
     # Accent-free, lowercase copy of the searchable text ("dieu hoa" finds "điều hòa"),
     # computed on save rather than per query.
     search_text = models.TextField(editable=False, default="")
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -35,7 +35,7 @@ def search(request):
 
 
 def room_detail(request, pk):
-    room = get_object_or_404(with_listing_details(Room.objects.select_related("owner")), pk=pk)
+    room = get_object_or_404(with_listing_details(Room.objects.visible_to(request.user).select_related("owner")), pk=pk)
     return render(request, "rooms/detail.html", {"room": room, "is_owner": request.user == room.owner})
 
 
@@ -47,8 +47,8 @@ def room_create(request):
 
 def own_room(request, pk) -> Room:
     """The signed-in landlord's room ``pk``; 404 for anyone else's (no hint that it exists)."""
-    room = get_object_or_404(Room, pk=pk)
-    if room.owner_id != request.user.pk:
+    room = Room.objects.owned_by(request.user).filter(pk=pk).first()
+    if room is None:
         raise Http404("Không tìm thấy phòng của bạn.")
     return room
 
