@@ -84,7 +84,9 @@ class RoomForm(forms.ModelForm):
         try:
             area = Decimal(raw)
         except InvalidOperation:
-            raise forms.ValidationError("Diện tích phải là một số, ví dụ 25 hoặc 25,5.") from None
+            area = None
+        if area is None or not area.is_finite():        # "NaN", "sNaN", "Infinity" are Decimals too
+            raise forms.ValidationError("Diện tích phải là một số, ví dụ 25 hoặc 25,5.")
         if not Decimal("1") <= area <= Decimal("10000"):
             raise forms.ValidationError("Diện tích phải từ 1 đến 10.000 m².")
         return area.quantize(Decimal("0.1"))

@@ -82,6 +82,9 @@ def test_more_than_ten_photos_refused(landlord_client, make_upload):
 @pytest.mark.parametrize("field, value, message", [
     ("price", "rẻ lắm", "Không hiểu giá"),
     ("area", "hai mươi", "Diện tích phải là một số"),
+    ("area", "NaN", "Diện tích phải là một số"),
+    ("area", "sNaN", "Diện tích phải là một số"),
+    ("area", "Infinity", "Diện tích phải là một số"),
     ("title", "", "This field is required"),
 ])
 def test_field_errors(landlord_client, field, value, message):
