@@ -48,7 +48,10 @@ def _error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
 @throttle_classes([ExtractFeaturesThrottle])
 def extract_features(request):
     """The seed's endpoint: features above threshold for a description and an optional photo."""
-    description = (request.data.get("description") or "").strip()
+    description = request.data.get("description") or ""
+    if not isinstance(description, str):          # sent as a file part, not a text field
+        return _error("Trường 'description' phải là văn bản, không phải tệp.")
+    description = description.strip()
     if not description:
         return _error("Thiếu mô tả (trường 'description' là bắt buộc).")
     image_paths = []

@@ -119,3 +119,10 @@ def test_extract_features_is_rate_limited(client, monkeypatch):
              for _ in range(3)]
     assert codes == [200, 200, 429]
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_description_sent_as_a_file_is_a_json_400(client, make_upload):
+    response = client.post(reverse("api_extract_features"), {"description": make_upload("mo_ta.txt", content=b"abc")})
+    assert response.status_code == 400 and response["Content-Type"].startswith("application/json")
+    assert response.json() == {"success": False, "error": "Trường 'description' phải là văn bản, không phải tệp."}
