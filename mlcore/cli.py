@@ -111,8 +111,7 @@ def cmd_train(args) -> int:
     print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
     if args.no_gate:
         return 0
-    result = run_gate(target, DEFAULT_CHECKPOINT if target.resolve() != DEFAULT_CHECKPOINT.resolve() else None,
-                      recipe, base=Path.cwd(), promote_to=out if into_shipped else None)
+    result = run_gate(target, DEFAULT_CHECKPOINT, recipe, base=Path.cwd(), promote_to=out if into_shipped else None)
     if into_shipped and not result.passed:
         print(f"the shipped model stays; the candidate is in {target}", file=sys.stderr)
     return 0

@@ -95,6 +95,11 @@ class TaggerConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def resolve_path(base: Path, path: str | Path) -> Path:
+    """A recipe's data path: absolute as given, otherwise relative to ``base`` (the working folder)."""
+    return Path(path) if Path(path).is_absolute() else Path(base) / path
+
+
 def _merge(base: dict, over: dict) -> dict:
     out = dict(base)
     for key, value in over.items():

@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import resolve_path
 from .data import Example, read_dataset
 from .evaluate import evaluate
 from .photos import multimodal_pairs, read_photo_labels, split_photos
@@ -24,16 +25,12 @@ from .taggers import Tagger, load_tagger
 from .vocab import TagVocabulary, default_vocabulary
 
 
-def _resolve(base: Path, path: str | Path) -> Path:
-    return Path(path) if Path(path).is_absolute() else base / path
-
-
 def evaluation_sets(recipe: dict, base: Path = Path("."), vocab: TagVocabulary | None = None) -> dict[str, list[Example]]:
     """{"dev_gold", "photo_test", "pairs"} from the recipe's ``threshold_data`` and ``photos``."""
     vocab = vocab or default_vocabulary()
-    gold_path = _resolve(base, recipe.get("gate", {}).get("pairs") or recipe["threshold_data"])
-    texts = read_dataset(_resolve(base, recipe["threshold_data"]), vocab, check_images=False)
-    test_photos = split_photos(read_photo_labels(_resolve(base, recipe["photos"]), vocab))["test"]
+    gold_path = resolve_path(base, recipe.get("gate", {}).get("pairs") or recipe["threshold_data"])
+    texts = read_dataset(resolve_path(base, recipe["threshold_data"]), vocab, check_images=False)
+    test_photos = split_photos(read_photo_labels(resolve_path(base, recipe["photos"]), vocab))["test"]
     photo_rows = [Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in test_photos]
     pair_texts = read_dataset(gold_path, vocab, check_images=False)
     return {"dev_gold": texts, "photo_test": photo_rows, "pairs": multimodal_pairs(pair_texts, test_photos, vocab)}

@@ -98,8 +98,9 @@ class FeatureExtractionPipeline:
         if self.model.photo_head is not None:
             photo_of_tag = out["photo_index"]
             supported = has_photos & (out["photo_logits"] >= 0)
-        else:   # the photo the text attended to most, for every tag
-            photo_of_tag = out["photo_weights"].argmax(dim=1, keepdim=True).expand(-1, len(feature)) if p else \
+        else:   # the photo the text attended to most (padding excluded), for every tag
+            weights = out["photo_weights"].masked_fill(~mask, -1.0)
+            photo_of_tag = weights.argmax(dim=1, keepdim=True).expand(-1, len(feature)) if p else \
                 torch.zeros(len(texts), len(feature), dtype=torch.long)
             supported = has_photos
         return torch.sigmoid(out["logits"] / self.temperature), photo_of_tag, supported

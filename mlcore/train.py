@@ -46,7 +46,7 @@ from tqdm import tqdm
 from .calibration import (binary_cross_entropy, expected_calibration_error, fit_temperature,
                           precision_first_thresholds, sigmoid, tune_thresholds)
 from .checkpoint import save_checkpoint
-from .config import TaggerConfig
+from .config import TaggerConfig, resolve_path
 from .data import Example, iter_jsonl_objects, jsonl_text, read_dataset
 from .lexicon import LexiconTagger
 from .losses import loss_function, masked_bce
@@ -89,15 +89,11 @@ def weak_text_rows(listings: Path, vocab: TagVocabulary, max_texts: int | None) 
                                                   unit="listing", file=sys.stderr)]
 
 
-def resolve(base: Path, path: str | Path) -> Path:
-    return Path(path) if Path(path).is_absolute() else base / path
-
-
 def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list[Row]]:
-    texts = weak_text_rows(resolve(base, config["listings"]), vocab, config.get("max_texts"))
+    texts = weak_text_rows(resolve_path(base, config["listings"]), vocab, config.get("max_texts"))
     train_texts = [r for r in texts if _split_key(r.text) >= config["val_fraction"]]
     val_texts = [r for r in texts if _split_key(r.text) < config["val_fraction"]]
-    photos = split_photos(read_photo_labels(resolve(base, config["photos"]), vocab))
+    photos = split_photos(read_photo_labels(resolve_path(base, config["photos"]), vocab))
     photo_rows = {name: [Row("", [p.path], list(p.tags), visual_only=True) for p in ps]
                   for name, ps in photos.items()}
     rng = random.Random(config["seed"])
@@ -108,8 +104,8 @@ def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list
     pair_rows = [Row(p.text, list(p.images), list(p.tags), lexicon=lexicon[p.text]) for p in pairs]
     # Photos with their own labels are few next to the texts: each is seen photo_repeat times an epoch.
     photo_train = photo_rows["train"] * int(config.get("photo_repeat", 1))
-    return {"train": train_texts + photo_train + pair_rows, "val_text": val_texts,
-            "val_photos": photo_rows["val"], "test_photos": photo_rows["test"]}
+    return {"train": train_texts + photo_train + pair_rows, "train_photos": photo_rows["train"],
+            "val_text": val_texts, "val_photos": photo_rows["val"], "test_photos": photo_rows["test"]}
 
 
 class Batcher:
@@ -199,8 +195,7 @@ class Batcher:
             for i in tqdm(range(0, len(paths), batch_size), desc="encode photos", unit="batch", file=sys.stderr):
                 chunk = paths[i:i + batch_size]
                 images = torch.stack([load_image(self.photos(p), pre) for p in chunk]).unsqueeze(1).to(self.device)
-                out = self.model.image_features(images.flatten(0, 1).unsqueeze(1).reshape(len(chunk), 1, *images.shape[2:]),
-                                                torch.ones(len(chunk), 1, dtype=torch.bool, device=self.device))
+                out = self.model.image_features(images, torch.ones(len(chunk), 1, dtype=torch.bool, device=self.device))
                 for k, path in enumerate(chunk):
                     features[path] = {"cells": out["cells"][k].half().cpu(), "pooled": out["pooled"][k, 0].half().cpu()}
         self.photo_features = features
@@ -391,7 +386,6 @@ def fusion_stage(name: str, model: MultimodalTagger, batcher: Batcher, train_row
         return history, best
     for p in model.text_encoder.parameters():
         p.requires_grad = not freeze_encoders
-    model.image_encoder.train_last_stages(None if not freeze_encoders else 0)
     if freeze_encoders:
         for p in model.image_encoder.parameters():
             p.requires_grad = False
@@ -513,7 +507,7 @@ def calibrate(model: MultimodalTagger, batcher: Batcher, data: dict, vocab: TagV
               "ece_after": round(expected_calibration_error(sigmoid(logits / temperature), gold), 4),
               "temperature": round(temperature, 4)}
     thresholds = {s: 0.5 for s in slugs}
-    path = resolve(base, config["threshold_data"]) if config.get("threshold_data") else None
+    path = resolve_path(base, config["threshold_data"]) if config.get("threshold_data") else None
     if path is not None and path.exists():
         examples = read_dataset(path, vocab, check_images=False)
         lexicon = LexiconTagger(vocab)
@@ -550,8 +544,7 @@ def train(config: dict, out: Path, base: Path = Path(".")) -> Path:
                                 config["mlm_epochs"], config["mlm_lr"], config["batch_size"],
                                 min(config.get("mlm_max_length") or 10 ** 6, model.text_encoder.max_length), device)
     batcher = Batcher(model, slugs, visual, device)
-    photo_rows = [r for r in data["train"] if r.visual_only]
-    history += photo_stage(model, batcher, _distinct(photo_rows), data["val_photos"], config.get("photo_stage", {}),
+    history += photo_stage(model, batcher, data["train_photos"], data["val_photos"], config.get("photo_stage", {}),
                            device)
     best = {"f1": -1.0, "state": copy.deepcopy(model.state_dict())}
     for name, freeze in (("stage1", True), ("stage2", False)):
@@ -568,12 +561,3 @@ def train(config: dict, out: Path, base: Path = Path(".")) -> Path:
     plot_history(history, out / "training_curves.png")
     return file
 
-
-def _distinct(rows: list[Row]) -> list[Row]:
-    """Photo rows once each (the recipe may repeat them for the fusion stages)."""
-    seen, out = set(), []
-    for r in rows:
-        if r.photos[0] not in seen:
-            seen.add(r.photos[0])
-            out.append(r)
-    return out
