@@ -29,6 +29,13 @@ def browser_page(live_server):
         browser.close()
 
 
+def fill_room_form(page, photo, city="TP. Hồ Chí Minh", **fields):
+    """The landlord's "post a room" form: text fields by name, one photo."""
+    for name, value in {**fields, "city": city}.items():
+        page.fill(f"#id_{name}", value)
+    page.set_input_files("#id_photos", str(photo))
+
+
 def test_landlord_journey_in_a_browser(browser_page, live_server, tmp_path, vocabulary):
     page = browser_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -42,14 +49,9 @@ def test_landlord_journey_in_a_browser(browser_page, live_server, tmp_path, voca
     page.click("button[type=submit]")
     page.wait_for_url("**/phong/dang-tin/")
 
-    page.fill("#id_title", "Phòng trọ có gác gần ĐH Bách Khoa")
-    page.fill("#id_description", "Phòng mát, có điều hoà, gác lửng, gần trường. Không nuôi thú cưng.")
-    page.fill("#id_price", "3tr5")
-    page.fill("#id_area", "22")
-    page.fill("#id_address", "12 Lý Thường Kiệt")
-    page.fill("#id_district", "Quận 10")
-    page.fill("#id_city", "TP. Hồ Chí Minh")
-    page.set_input_files("#id_photos", str(photo))
+    fill_room_form(page, photo, title="Phòng trọ có gác gần ĐH Bách Khoa",
+                   description="Phòng mát, có điều hoà, gác lửng, gần trường. Không nuôi thú cưng.", price="3tr5",
+                   area="22", address="12 Lý Thường Kiệt", district="Quận 10")
     page.wait_for_selector("#photo-previews img")          # preview before upload
     page.click("#room-form button[type=submit]")
 
@@ -109,14 +111,8 @@ def test_a_photo_driven_suggestion_shows_its_photo(browser_page, live_server, se
     page.fill("#id_password", "mot-mat-khau-rat-dai")
     page.click("button[type=submit]")
     page.goto(f"{live_server.url}/phong/dang-tin/")
-    page.fill("#id_title", "Phòng trọ quận 3")
-    page.fill("#id_description", "Cho thuê phòng, giá tốt, liên hệ chủ nhà.")
-    page.fill("#id_price", "3tr")
-    page.fill("#id_area", "20")
-    page.fill("#id_address", "5 Trần Quốc Thảo")
-    page.fill("#id_district", "Quận 3")
-    page.fill("#id_city", "TP. Hồ Chí Minh")
-    page.set_input_files("#id_photos", str(photo.path))
+    fill_room_form(page, photo.path, title="Phòng trọ quận 3", description="Cho thuê phòng, giá tốt, liên hệ chủ nhà.",
+                   price="3tr", area="20", address="5 Trần Quốc Thảo", district="Quận 3")
     page.click("#room-form button[type=submit]")
     page.wait_for_selector("#suggestions")
     row = page.locator("#suggestions li", has=page.locator("input[value=giuong]"))

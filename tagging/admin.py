@@ -67,14 +67,13 @@ class TagSuggestionAdmin(admin.ModelAdmin):
     def evidence_text(self, obj):
         """The words behind the suggestion, and the thumbnail of the photo that drove it."""
         words = format_html_join(", ", "“{}”", ((e["text"],) for e in obj.evidence if "text" in e))
-        index = obj.photo_index
-        photos = list(obj.room.images.all()) if index is not None else []
-        if index is None or index >= len(photos):
+        photo = obj.driving_photo()
+        if photo is None:
             return words
-        url = photos[index].image.url
+        url, number = photo.image.url, obj.photo_index + 1
         return format_html('{} <a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Ảnh {}" '
                            'width="64" height="48" style="object-fit:cover;vertical-align:middle"> ảnh {}</a>',
-                           words, url, url, index + 1, index + 1)
+                           words, url, url, number, number)
 
     @admin.action(description="Chấp nhận (xác nhận đặc điểm cho phòng)")
     def accept(self, request, queryset):

@@ -49,9 +49,7 @@ def tag_choices(room) -> tuple[list[TagChoice], list[TagChoice]]:
     for s in suggestions:
         decided = decisions.get(s.tag_id)
         checked = decided == RoomTag.Status.CONFIRMED if decided else s.above_threshold
-        index = s.photo_index
-        photo = photos[index] if index is not None and index < len(photos) else None
-        suggested.append(TagChoice(s.tag, s, checked, decided, photo))
+        suggested.append(TagChoice(s.tag, s, checked, decided, s.driving_photo(photos)))
     others = [TagChoice(t, None, decisions.get(t.pk) == RoomTag.Status.CONFIRMED, decisions.get(t.pk))
               for t in Tag.objects.exclude(pk__in=suggested_ids)]
     return suggested, others

@@ -109,6 +109,15 @@ class TagSuggestion(models.Model):
                 return e["photo"]
         return None
 
+    def driving_photo(self, photos=None):
+        """The RoomImage behind a photo suggestion (its thumbnail is the witness), or None.
+        ``photos``: the room's images in order, when the caller already has them."""
+        index = self.photo_index
+        if index is None:
+            return None
+        photos = list(self.room.images.all()) if photos is None else photos
+        return photos[index] if index < len(photos) else None
+
     @property
     def uncertainty(self) -> float:
         return 1.0 - abs(self.confidence - self.threshold) * 2
