@@ -178,6 +178,22 @@ class LexiconTagger:
             matches.append(TagMatch(slug, round(min(0.99, 1.0 - miss), 4), evidence))
         return sorted(matches, key=lambda m: (-m.confidence, m.slug))
 
+    def denied(self, text: str) -> list[TagMatch]:
+        """Tags ``text`` names only to deny them ("không có máy lạnh"): one match per tag, its
+        evidence the denying words (the cue before the mention included).  A tag that is also
+        stated without negation elsewhere in the text is not denied."""
+        norm = normalize(text or "")
+        stated = {m.slug for m in self.tag(text)}
+        spans: dict[str, list[Evidence]] = {}
+        for cand in self._resolve_overlaps(self._candidates(norm)):
+            if not cand.rule.rule.tags or not self._negated(norm.normalized.text, cand):
+                continue
+            lo, hi = norm.original_span(self._negation_start(norm.normalized.text, cand), cand.end)
+            for slug in cand.rule.rule.tags:
+                if slug not in stated:
+                    spans.setdefault(slug, []).append(Evidence(lo, hi, text[lo:hi]))
+        return [TagMatch(slug, 1.0, tuple(evs)) for slug, evs in spans.items()]
+
     def predict_tags(self, text: str, threshold: float | None = None) -> set[str]:
         return {m.slug for m in self.tag(text)
                 if m.confidence >= (self.threshold(m.slug) if threshold is None else threshold)}
@@ -264,6 +280,17 @@ class LexiconTagger:
             if m and not has_diacritics(part[m.start():m.end()]):
                 return True
         return False
+
+
+    @staticmethod
+    def _negation_start(text: str, cand: _Candidate) -> int:
+        """Where the negation of a negated mention starts: its cue when the cue comes first."""
+        before = _clause_before(text, cand.start)
+        for pattern, part in ((_NEG_BEFORE, before), (_NEG_BEFORE_FOLDED, strip_diacritics_str(before))):
+            m = pattern.search(part)
+            if m:
+                return cand.start - len(before) + m.start()
+        return cand.start
 
 
 def _merge_overlapping(items: list[tuple[float, Evidence]], text: str) -> list[tuple[float, Evidence]]:

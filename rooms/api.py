@@ -4,18 +4,22 @@ from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
 from .models import Room
-from .search import SearchForm, search_rooms, with_listing_details
+from .search import SearchForm, search_rooms, understand, with_listing_details
 
 
 class RoomSerializer(serializers.ModelSerializer):
     tags = serializers.SerializerMethodField()
     photos = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    cover_photo = serializers.SerializerMethodField()
+    zalo_url = serializers.CharField(read_only=True)
 
     class Meta:
         model = Room
-        fields = ["id", "title", "description", "price_vnd", "area_m2", "address", "district", "city",
-                  "contact_phone", "is_listed", "created_at", "updated_at", "tags", "photos", "url"]
+        fields = ["id", "external_id", "title", "description", "room_type", "price_vnd", "area_m2", "deposit_vnd",
+                  "electricity_price_vnd", "water_price_vnd", "water_price_unit", "max_occupants", "available_from",
+                  "address", "ward", "ward_code", "district", "city", "province_code", "contact_phone", "zalo_url",
+                  "is_listed", "created_at", "updated_at", "tags", "cover_photo", "photos", "url"]
 
     def get_tags(self, room) -> list[dict]:
         confirmed = getattr(room, "confirmed", None)
@@ -28,20 +32,33 @@ class RoomSerializer(serializers.ModelSerializer):
         urls = [img.image.url for img in room.images.all()]
         return [request.build_absolute_uri(u) for u in urls] if request else urls
 
+    def get_cover_photo(self, room) -> str | None:
+        request = self.context.get("request")
+        cover = room.cover_photo
+        if cover is None:
+            return None
+        return request.build_absolute_uri(cover.image.url) if request else cover.image.url
+
     def get_url(self, room) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(room.get_absolute_url()) if request else room.get_absolute_url()
 
 
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="free text, accent-insensitive"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="what a renter types: features, prices, areas, room types "
+                     "and places are understood as filters (returned as `query`); other words search the text"),
     OpenApiParameter("gia_tu", OpenApiTypes.STR, description="minimum monthly price (e.g. 3000000, 3tr)"),
     OpenApiParameter("gia_den", OpenApiTypes.STR, description="maximum monthly price"),
     OpenApiParameter("dien_tich_tu", OpenApiTypes.NUMBER, description="minimum area, m²"),
     OpenApiParameter("dien_tich_den", OpenApiTypes.NUMBER, description="maximum area, m²"),
-    OpenApiParameter("quan", OpenApiTypes.STR, description="district"),
+    OpenApiParameter("tinh", OpenApiTypes.STR, description="province/city code (official, 2025)"),
+    OpenApiParameter("quan", OpenApiTypes.STR, description="old (pre-2025) district name, e.g. Quận 10, Bình Thạnh"),
+    OpenApiParameter("phuong", OpenApiTypes.STR, description="ward code or name"),
+    OpenApiParameter("loai", OpenApiTypes.STR, enum=["phong_tro", "can_ho_mini", "nha_nguyen_can", "o_ghep"]),
+    OpenApiParameter("so_nguoi", OpenApiTypes.INT, description="people who will live there"),
+    OpenApiParameter("coc_den", OpenApiTypes.STR, description="maximum deposit"),
     OpenApiParameter("dac_diem", OpenApiTypes.STR, many=True, description="tag slug; repeat for AND"),
-    OpenApiParameter("sap_xep", OpenApiTypes.STR, enum=["moi_nhat", "gia_tang", "gia_giam"]),
+    OpenApiParameter("sap_xep", OpenApiTypes.STR, enum=["lien_quan", "moi_nhat", "gia_tang", "gia_giam"]),
 ]
 
 
@@ -54,8 +71,14 @@ class RoomList(generics.ListAPIView):
         form = SearchForm(self.request.query_params)
         if not form.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
-        rooms, _ = search_rooms(form.cleaned_data)
-        return with_listing_details(rooms)
+        self.renter_query = understand(form.cleaned_data, self.request.query_params)
+        return with_listing_details(search_rooms(self.renter_query))
+
+    def list(self, request, *args, **kwargs):
+        """The page of rooms, with ``query``: what the search understood."""
+        response = super().list(request, *args, **kwargs)
+        response.data["query"] = self.renter_query.as_dict()
+        return response
 
 
 class RoomDetail(generics.RetrieveAPIView):

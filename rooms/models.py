@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from mlcore.text import fold_text
 
+from .places import resolve_place
+
 
 _DISTRICT_NUMBER = re.compile(r"^(?:q|quận|quan)\.?\s*(\d{1,2})$", re.I)
 
@@ -17,6 +19,26 @@ def normalize_district(name: str) -> str:
     name = " ".join(name.split())
     m = _DISTRICT_NUMBER.match(name)
     return f"Quận {int(m.group(1))}" if m else name
+
+
+def search_document(*parts: str) -> str:
+    """The stored search text: accent-free lowercase words, space-separated with a space at each
+    end, so that " word" finds a word by its start on any database (PostgreSQL's full-text index
+    reads the same words)."""
+    words = re.findall(r"[a-z0-9]+", fold_text(" ".join(p for p in parts if p)))
+    return f" {' '.join(words)} "
+
+
+class RoomType(models.TextChoices):
+    PHONG_TRO = "phong_tro", "Phòng trọ"
+    CAN_HO_MINI = "can_ho_mini", "Căn hộ mini"
+    NHA_NGUYEN_CAN = "nha_nguyen_can", "Nhà nguyên căn"
+    O_GHEP = "o_ghep", "Ở ghép"
+
+
+class WaterPriceUnit(models.TextChoices):
+    PER_M3 = "m3", "đ/m³"
+    PER_PERSON = "nguoi", "đ/người/tháng"
 
 
 def photo_path(instance, filename: str) -> str:
@@ -48,8 +70,25 @@ class Room(models.Model):
     price_vnd = models.PositiveBigIntegerField("giá thuê (VND/tháng)")
     area_m2 = models.DecimalField("diện tích (m²)", max_digits=7, decimal_places=1)
     address = models.CharField("địa chỉ", max_length=255)
-    district = models.CharField("quận/huyện", max_length=100)
+    district = models.CharField("quận/huyện (cũ)", max_length=100, blank=True,
+                                help_text="Tên quận/huyện trước 1/7/2025, vẫn dùng để tìm: Quận 10, Bình Thạnh…")
     city = models.CharField("tỉnh/thành phố", max_length=100)
+    # The official units (two levels since 1 July 2025), from rooms.places; blank when unmatched.
+    province_code = models.CharField("mã tỉnh/thành", max_length=2, blank=True, db_index=True)
+    ward_code = models.CharField("mã phường/xã", max_length=5, blank=True, db_index=True)
+    ward = models.CharField("phường/xã", max_length=100, blank=True)
+    room_type = models.CharField("loại phòng", max_length=20, choices=RoomType.choices, default=RoomType.PHONG_TRO)
+    deposit_vnd = models.PositiveBigIntegerField("tiền cọc (VND)", null=True, blank=True)
+    electricity_price_vnd = models.PositiveIntegerField("giá điện (đ/kWh)", null=True, blank=True)
+    water_price_vnd = models.PositiveIntegerField("giá nước (VND)", null=True, blank=True)
+    water_price_unit = models.CharField("tính nước theo", max_length=10, choices=WaterPriceUnit.choices,
+                                        default=WaterPriceUnit.PER_M3)
+    max_occupants = models.PositiveSmallIntegerField("ở tối đa (người)", null=True, blank=True)
+    available_from = models.DateField("dọn vào từ", null=True, blank=True)
+    cover = models.ForeignKey("RoomImage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name="ảnh bìa")
+    external_id = models.CharField("mã tin gốc", max_length=100, null=True, blank=True,
+                                   help_text="Mã của tin ở nơi khác, khi tin được nhập hàng loạt.")
     contact_phone = models.CharField("số điện thoại liên hệ", max_length=20, blank=True,
                                      help_text="Hiện trên trang phòng để người thuê gọi hoặc nhắn Zalo.")
     is_listed = models.BooleanField("còn cho thuê", default=True,
@@ -68,6 +107,7 @@ class Room(models.Model):
         verbose_name_plural = "phòng"
         indexes = [models.Index(fields=["price_vnd"]), models.Index(fields=["district"]),
                    models.Index(fields=["-created_at"])]
+        constraints = [models.UniqueConstraint(fields=["owner", "external_id"], name="room_unique_external_id")]
 
     def __str__(self) -> str:
         return self.title
@@ -80,10 +120,39 @@ class Room(models.Model):
         """What the tagger reads: title, a line break, description (as in the training data)."""
         return f"{self.title}\n{self.description}"
 
+    def locate(self) -> None:
+        """Match the place fields to the official units (rooms.places): codes set, names made
+        canonical ("binh thanh" -> "Bình Thạnh", "tp hcm" -> "Hồ Chí Minh"); unmatched text stays."""
+        place = resolve_place(self.city, self.district, self.address, self.ward)
+        self.province_code = place.province.code if place.province else ""
+        self.city = place.province.short if place.province else self.city.strip()
+        self.district = place.district.name if place.district else normalize_district(self.district)
+        self.ward_code = place.ward.code if place.ward else ""
+        self.ward = place.ward.name if place.ward else " ".join(self.ward.split())
+
     def save(self, *args, **kwargs):
-        self.district = normalize_district(self.district)
-        self.search_text = fold_text(" ".join([self.title, self.description, self.address, self.district, self.city]))
+        self.locate()
+        self.search_text = search_document(self.title, self.description, self.address, self.ward, self.district,
+                                           self.city)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "city", "district", "ward",
+                                       "province_code", "ward_code"}
         super().save(*args, **kwargs)
+
+    @property
+    def place(self) -> str:
+        """"Phường Bến Thành, Quận 1, Hồ Chí Minh" from what is known."""
+        return ", ".join(p for p in (self.ward, self.district, self.city) if p)
+
+    @property
+    def cover_photo(self):
+        """The photo the landlord chose as cover, else the first in their order."""
+        photos = list(self.images.all())
+        return next((p for p in photos if p.pk == self.cover_id), photos[0] if photos else None)
+
+    @property
+    def zalo_url(self) -> str:
+        return f"https://zalo.me/{self.contact_phone}" if self.contact_phone else ""
 
     def confirmed_tags(self):
         from tagging.models import Tag, RoomTag

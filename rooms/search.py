@@ -1,26 +1,45 @@
 """Renter search, shared by the search page and /api/rooms/: the same filters, the same results.
 
-Free text is accent-insensitive: on PostgreSQL through the ``unaccent`` extension, elsewhere
-through the accent-free ``Room.search_text`` kept on save.  Only confirmed tags are searchable.
+The search box is read like a listing (``tagging.services.read_search_query``): the features it
+names become tag filters (AND), "không máy lạnh" excludes one, prices, areas, room types and
+places become filters, and the words left over search the stored accent-free text
+(``Room.search_text``): through a GIN full-text index on PostgreSQL, by word-start matching on
+SQLite, with the same results.  When nothing in the box was understood as a filter, every
+leftover word is required; otherwise leftover words only rank the results.  Explicit filters
+(the filter sheet, the API's parameters) and what the box said both apply.  Only confirmed tags
+are searchable.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import QueryDict
 
-from mlcore.text import fold_text
+from mlcore.query import STOPWORDS, TAG_ROOM_TYPES, ParsedQuery
+from mlcore.text import fold_chars
 from tagging.models import RoomTag, Tag
+from tagging.services import read_search_query
 
-from .models import Room, RoomImage, normalize_district
-from .pricing import PriceError, parse_price_vnd
+from .models import Room, RoomImage, RoomType
+from .places import PLACES, OldDistrict, Ward, key
+from .pricing import PriceError, format_price_vnd, parse_price_vnd
 
 SORTS = {
+    "lien_quan": ("Phù hợp nhất", ["-relevance", "-created_at", "-id"]),
     "moi_nhat": ("Mới nhất", ["-created_at", "-id"]),
     "gia_tang": ("Giá thấp → cao", ["price_vnd", "-created_at"]),
     "gia_giam": ("Giá cao → thấp", ["-price_vnd", "-created_at"]),
+}
+
+TAG_GROUPS = {
+    "tien_nghi": "Tiện nghi", "noi_that": "Nội thất", "khong_gian": "Không gian", "toa_nha": "Tòa nhà",
+    "an_ninh": "An ninh", "quy_dinh": "Giờ giấc & quy định", "dich_vu": "Dịch vụ", "vi_tri": "Vị trí",
+    "chat_luong": "Chất lượng", "chi_phi": "Chi phí", "doi_tuong": "Đối tượng", "loai_phong": "Loại phòng",
 }
 
 
@@ -37,54 +56,265 @@ class PriceFilterField(forms.CharField):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Tìm", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"placeholder": "điều hòa, gần trường…", "type": "search"}))
+                        widget=forms.TextInput(attrs={"placeholder": "máy lạnh, gần trường, q10, dưới 3tr…",
+                                                      "type": "search", "enterkeyhint": "search"}))
     gia_tu = PriceFilterField(label="Giá từ", required=False, max_length=40)
     gia_den = PriceFilterField(label="Giá đến", required=False, max_length=40)
     dien_tich_tu = forms.DecimalField(label="Diện tích từ (m²)", required=False, min_value=0, max_digits=7,
                                       decimal_places=1)
     dien_tich_den = forms.DecimalField(label="Diện tích đến (m²)", required=False, min_value=0, max_digits=7,
                                        decimal_places=1)
-    quan = forms.CharField(label="Quận/huyện", required=False, max_length=100)
+    tinh = forms.ChoiceField(label="Tỉnh/thành phố", required=False)
+    quan = forms.CharField(label="Quận/huyện (cũ)", required=False, max_length=100)
+    phuong = forms.CharField(label="Phường/xã", required=False, max_length=100)
+    loai = forms.ChoiceField(label="Loại phòng", required=False, choices=[("", "Tất cả"), *RoomType.choices])
+    so_nguoi = forms.IntegerField(label="Số người ở", required=False, min_value=1, max_value=50)
+    coc_den = PriceFilterField(label="Cọc tối đa", required=False, max_length=40)
     dac_diem = forms.MultipleChoiceField(label="Đặc điểm", required=False, widget=forms.CheckboxSelectMultiple)
     sap_xep = forms.ChoiceField(label="Sắp xếp", required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dac_diem"].choices = list(Tag.objects.values_list("slug", "name"))
+        self.fields["tinh"].choices = [("", "Cả nước")] + [(p.code, p.short) for p in PLACES().provinces.values()]
 
 
-def _text_filter(qs: QuerySet, q: str) -> QuerySet:
-    for word in fold_text(q).split():
-        if connection.vendor == "postgresql":
-            qs = qs.filter(Q(title__unaccent__icontains=word) | Q(description__unaccent__icontains=word)
-                           | Q(address__unaccent__icontains=word) | Q(district__unaccent__icontains=word)
-                           | Q(city__unaccent__icontains=word))
-        else:
-            qs = qs.filter(search_text__contains=word)
+@dataclass
+class Chip:
+    """One understood filter, shown as "Điều hòa ×": ``remove`` is the query string without it."""
+    label: str
+    remove: str
+    negative: bool = False
+
+
+@dataclass
+class RenterQuery:
+    """Everything a search asks for, from the filters and the box together."""
+    tags: list[str] = field(default_factory=list)
+    excluded_tags: list[str] = field(default_factory=list)
+    price: tuple[int | None, int | None] = (None, None)
+    area: tuple[float | None, float | None] = (None, None)
+    room_type: str = ""
+    province_code: str = ""
+    districts: list[OldDistrict] = field(default_factory=list)
+    wards: list[Ward] = field(default_factory=list)
+    max_deposit: int | None = None
+    occupants: int | None = None
+    words: list[str] = field(default_factory=list)
+    words_required: bool = True
+    sort: str = "moi_nhat"
+    chips: list[Chip] = field(default_factory=list)
+    parsed: ParsedQuery | None = None
+
+    def as_dict(self) -> dict:
+        """The parsed query, as the API returns it with the results."""
+        return {
+            "text": self.parsed.text if self.parsed else "",
+            "tags": self.tags, "excluded_tags": self.excluded_tags,
+            "price_vnd": {"min": self.price[0], "max": self.price[1]},
+            "area_m2": {"min": self.area[0], "max": self.area[1]},
+            "room_type": self.room_type or None, "province_code": self.province_code or None,
+            "districts": sorted({d.name for d in self.districts}), "wards": [w.name for w in self.wards],
+            "max_deposit_vnd": self.max_deposit, "occupants": self.occupants,
+            "words": self.words, "words_required": self.words_required, "sort": self.sort,
+            "understood": [c.label for c in self.chips],
+        }
+
+
+def _tighter(a: tuple, b: tuple) -> tuple:
+    lo = max((x for x in (a[0], b[0]) if x is not None), default=None)
+    hi = min((x for x in (a[1], b[1]) if x is not None), default=None)
+    return lo, hi
+
+
+def _range_label(kind: str, rng: tuple) -> str:
+    fmt = (lambda v: format_price_vnd(int(v))) if kind == "price" else (lambda v: f"{v:g} m²")
+    lo, hi = rng
+    if lo is not None and hi is not None:
+        return f"{fmt(lo)} – {fmt(hi)}"
+    return f"≤ {fmt(hi)}" if hi is not None else f"≥ {fmt(lo)}"
+
+
+def _without(params: QueryDict, name: str, value: str | None = None, q: str | None = None) -> str:
+    out = params.copy()
+    out.pop("trang", None)
+    if value is None:
+        out.pop(name, None)
+    else:
+        out.setlist(name, [v for v in out.getlist(name) if v != value])
+    if q is not None:
+        out["q"] = q
+    return out.urlencode()
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return re.sub(r"\s+", " ", (text[:start] + " " + text[end:])).strip(" ,;")
+
+
+def _span_of_words(text: str, words: list[str]) -> tuple[int, int] | None:
+    """Where the accent-free ``words`` stand in ``text`` (for cutting a place out of the box)."""
+    folded = fold_chars(text.lower())
+    m = re.search(r"(?<![a-z0-9])" + r"[^a-z0-9]+".join(map(re.escape, words)) + r"(?![a-z0-9])", folded)
+    return m.span() if m else None
+
+
+def understand(data: dict, params: QueryDict) -> RenterQuery:
+    """Combine the cleaned SearchForm ``data`` with what its box says; ``params`` (the request's
+    query) builds each chip's removal link."""
+    rq = RenterQuery()
+    tags = {t.slug: t.name for t in Tag.objects.all()}
+    places = PLACES()
+    for slug in data.get("dac_diem") or []:
+        rq.tags.append(slug)
+        rq.chips.append(Chip(tags.get(slug, slug), _without(params, "dac_diem", slug)))
+    if data.get("gia_tu") is not None or data.get("gia_den") is not None:
+        rq.price = (data.get("gia_tu"), data.get("gia_den"))
+    if data.get("dien_tich_tu") is not None or data.get("dien_tich_den") is not None:
+        rq.area = tuple(None if v is None else float(v) for v in (data.get("dien_tich_tu"), data.get("dien_tich_den")))
+    rq.room_type = data.get("loai") or ""
+    rq.province_code = data.get("tinh") or ""
+    if data.get("quan"):
+        rq.districts = places.districts(data["quan"], rq.province_code or None)
+        if not rq.districts:
+            rq.words_required, rq.words = True, key(data["quan"]).split()
+        rq.chips.append(Chip(data["quan"], _without(params, "quan")))
+    if data.get("phuong"):
+        ward = places.wards.get(data["phuong"])
+        rq.wards = [ward] if ward else places.wards_named(data["phuong"], rq.province_code or None)
+        rq.chips.append(Chip(rq.wards[0].name if len(rq.wards) == 1 else data["phuong"], _without(params, "phuong")))
+    rq.max_deposit, rq.occupants = data.get("coc_den"), data.get("so_nguoi")
+    if rq.price != (None, None):
+        rq.chips.append(Chip(_range_label("price", rq.price), _without(_without_q(params, "gia_tu"), "gia_den")))
+    if rq.area != (None, None):
+        rq.chips.append(Chip(_range_label("area", rq.area),
+                             _without(_without_q(params, "dien_tich_tu"), "dien_tich_den")))
+    if rq.room_type:
+        rq.chips.append(Chip(RoomType(rq.room_type).label, _without(params, "loai")))
+    if rq.province_code:
+        rq.chips.append(Chip(places.provinces[rq.province_code].short, _without(params, "tinh")))
+    if rq.max_deposit is not None:
+        rq.chips.append(Chip(f"Cọc ≤ {format_price_vnd(rq.max_deposit)}", _without(params, "coc_den")))
+    if rq.occupants:
+        rq.chips.append(Chip(f"{rq.occupants} người", _without(params, "so_nguoi")))
+
+    q = data.get("q") or ""
+    if q.strip():
+        _understand_box(rq, q, params, tags)
+    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words and not rq.words_required else "moi_nhat")
+    return rq
+
+
+def _without_q(params: QueryDict, name: str) -> QueryDict:
+    out = params.copy()
+    out.pop(name, None)
+    return out
+
+
+def _understand_box(rq: RenterQuery, q: str, params: QueryDict, tags: dict[str, str]) -> None:
+    parsed = rq.parsed = read_search_query(q)
+    places = PLACES()
+    for part in parsed.parts:
+        remove = _without(params, "q", q=_cut(q, part.start, part.end))
+        if part.kind == "tag" and part.value not in rq.tags:
+            rq.tags.append(part.value)
+            rq.chips.append(Chip(tags.get(part.value, part.value), remove))
+        elif part.kind == "not_tag" and part.value not in rq.excluded_tags:
+            rq.excluded_tags.append(part.value)
+            rq.chips.append(Chip(f"Không {tags.get(part.value, part.value).lower()}", remove, negative=True))
+        elif part.kind == "price":
+            rq.price = _tighter(rq.price, part.value)
+            rq.chips.append(Chip(_range_label("price", part.value), remove))
+        elif part.kind == "area":
+            rq.area = _tighter(rq.area, part.value)
+            rq.chips.append(Chip(_range_label("area", part.value), remove))
+        elif part.kind == "room_type" and not rq.room_type:
+            rq.room_type = part.value
+            rq.chips.append(Chip(RoomType(part.value).label, remove))
+    found = places.find(parsed.leftover, bare_wards=True)
+    words = key(parsed.leftover).split()
+    used = set()
+    for start, end, _ in found.words:
+        used.update(range(start, end))
+    if found.province and not rq.province_code:
+        rq.province_code = found.province.code
+    if found.districts and not rq.districts:
+        rq.districts = found.districts
+    if found.wards and not rq.wards:
+        rq.wards = found.wards
+    for start, end, label in sorted(found.words):
+        span = _span_of_words(q, words[start:end])
+        rq.chips.append(Chip(label, _without(params, "q", q=_cut(q, *span) if span else q)))
+    leftover = [w for i, w in enumerate(words) if i not in used and w not in STOPWORDS]
+    understood = bool(parsed.parts or found.words or rq.chips)
+    rq.words = rq.words + leftover
+    rq.words_required = not understood
+
+
+def _confirmed(slug: str):
+    return RoomTag.objects.filter(tag__slug=slug, status=RoomTag.Status.CONFIRMED).values("room_id")
+
+
+class _FullTextMatch(Func):
+    """``to_tsvector('simple', search_text) @@ to_tsquery('simple', query)``: the same expression
+    as the index room_search_fts (migration 0005), so PostgreSQL uses the index."""
+    template = "(to_tsvector('simple'::regconfig, %(expressions)s))"
+    arg_joiner = ") @@ to_tsquery('simple'::regconfig, "
+    output_field = BooleanField()
+
+
+def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
+    """Rooms whose stored text has a word starting with each of ``words``."""
+    if not words:
+        return qs
+    if connection.vendor == "postgresql":   # the GIN index room_search_fts
+        tsquery = " & ".join(f"{w}:*" for w in words)
+        return qs.filter(_FullTextMatch(F("search_text"), Value(tsquery)))
+    for w in words:
+        qs = qs.filter(search_text__contains=f" {w}")
     return qs
 
 
-def search_rooms(data: dict) -> tuple[QuerySet, list[str]]:
-    """(rooms matching the cleaned SearchForm data, the slugs it required)."""
+def search_rooms(rq: RenterQuery) -> QuerySet:
+    """The listed rooms matching ``rq``, in its sort order."""
     qs = Room.objects.filter(is_listed=True)
-    if data.get("q"):
-        qs = _text_filter(qs, data["q"])
-    if data.get("gia_tu") is not None:
-        qs = qs.filter(price_vnd__gte=data["gia_tu"])
-    if data.get("gia_den") is not None:
-        qs = qs.filter(price_vnd__lte=data["gia_den"])
-    if data.get("dien_tich_tu") is not None:
-        qs = qs.filter(area_m2__gte=Decimal(data["dien_tich_tu"]))
-    if data.get("dien_tich_den") is not None:
-        qs = qs.filter(area_m2__lte=Decimal(data["dien_tich_den"]))
-    if data.get("quan"):
-        qs = qs.filter(district__iexact=normalize_district(data["quan"]))
-    slugs = list(data.get("dac_diem") or [])
-    for slug in slugs:  # every tag required (AND): one join per tag
-        qs = qs.filter(pk__in=RoomTag.objects.filter(tag__slug=slug, status=RoomTag.Status.CONFIRMED)
-                       .values("room_id"))
-    order = SORTS.get(data.get("sap_xep") or "moi_nhat", SORTS["moi_nhat"])[1]
-    return qs.order_by(*order), slugs
+    for slug in rq.tags:  # every tag required (AND): one semi-join per tag
+        qs = qs.filter(pk__in=_confirmed(slug))
+    for slug in rq.excluded_tags:
+        qs = qs.exclude(pk__in=_confirmed(slug))
+    if rq.room_type:
+        same = Q(room_type=rq.room_type)
+        qs = qs.filter(same | Q(pk__in=_confirmed(rq.room_type)) if rq.room_type in TAG_ROOM_TYPES else same)
+    lo, hi = rq.price
+    if lo is not None:
+        qs = qs.filter(price_vnd__gte=lo)
+    if hi is not None:
+        qs = qs.filter(price_vnd__lte=hi)
+    lo, hi = rq.area
+    if lo is not None:
+        qs = qs.filter(area_m2__gte=Decimal(str(lo)))
+    if hi is not None:
+        qs = qs.filter(area_m2__lte=Decimal(str(hi)))
+    if rq.province_code:
+        qs = qs.filter(province_code=rq.province_code)
+    if rq.districts:
+        where = Q()
+        for d in rq.districts:
+            where |= Q(province_code=d.province_code, district=d.name) | Q(ward_code__in=d.ward_codes)
+        qs = qs.filter(where)
+    if rq.wards:
+        qs = qs.filter(ward_code__in=[w.code for w in rq.wards])
+    if rq.max_deposit is not None:
+        qs = qs.filter(Q(deposit_vnd__lte=rq.max_deposit) | Q(deposit_vnd__isnull=True))
+    if rq.occupants:
+        qs = qs.filter(Q(max_occupants__gte=rq.occupants) | Q(max_occupants__isnull=True))
+    if rq.words_required:
+        qs = _word_filter(qs, rq.words)
+        relevance = Value(0, output_field=IntegerField())
+    else:
+        relevance = sum((Case(When(search_text__contains=f" {w}", then=1), default=0, output_field=IntegerField())
+                         for w in rq.words), Value(0, output_field=IntegerField()))
+    order = SORTS.get(rq.sort, SORTS["moi_nhat"])[1]
+    return qs.annotate(relevance=relevance).order_by(*order)
 
 
 def tag_counts(rooms: QuerySet) -> dict[str, int]:
@@ -94,8 +324,19 @@ def tag_counts(rooms: QuerySet) -> dict[str, int]:
     return {r["tag__slug"]: r["n"] for r in rows}
 
 
-def districts() -> list[str]:
-    return list(Room.objects.filter(is_listed=True).order_by("district")
+def tag_groups(counts: dict[str, int], selected: set[str]) -> list[tuple[str, list[tuple[Tag, int, bool]]]]:
+    """The filter sheet's tag checkboxes, grouped as in the taxonomy: [(group name, [(tag, count, on)])]."""
+    groups: dict[str, list] = {}
+    for tag in Tag.objects.order_by("position"):
+        groups.setdefault(tag.group, []).append((tag, counts.get(tag.slug, 0), tag.slug in selected))
+    return [(TAG_GROUPS.get(g, g), rows) for g, rows in groups.items()]
+
+
+def district_names(province_code: str = "") -> list[str]:
+    """Old districts for the filter's typeahead: of one province, or those that have rooms."""
+    if province_code:
+        return [d.name for d in PLACES().old_districts_of(province_code)]
+    return list(Room.objects.filter(is_listed=True).exclude(district="").order_by("district")
                 .values_list("district", flat=True).distinct())
 
 

@@ -7,31 +7,30 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tagging.jobs import latest_job
-from tagging.models import Tag
 
 from .forms import RoomForm, SignupForm
 from .models import Room
-from .search import SearchForm, districts, search_rooms, tag_counts, with_listing_details
+from .search import SearchForm, district_names, search_rooms, tag_counts, tag_groups, understand, with_listing_details
 from .services import delete_room, save_room
 
 PAGE_SIZE = 12
 
 
 def search(request):
-    """Renter search: text, price, area, district, tags (AND), per-tag counts, sorting, pages."""
+    """Renter search: the box read like a listing, filters, per-tag counts, sorting, pages."""
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    rooms, selected = search_rooms(data)
+    rq = understand(data, request.GET)
+    rooms = search_rooms(rq)
     counts = tag_counts(rooms)
-    page = Paginator(with_listing_details(rooms), PAGE_SIZE).get_page(request.GET.get("trang"))
+    page = Paginator(with_listing_details(rooms.select_related("cover")), PAGE_SIZE).get_page(request.GET.get("trang"))
     query = request.GET.copy()
     query.pop("trang", None)
-    # Chosen tags first, then the tags most rooms in the result have.
-    facets = sorted(((t, counts.get(t.slug, 0), t.slug in selected) for t in Tag.objects.all()),
-                    key=lambda f: (not f[2], -f[1], f[0].position))
+    chosen = set(data.get("dac_diem") or [])
     return render(request, "rooms/search.html", {
-        "form": form, "page": page, "facets": facets, "districts": districts(), "selected_count": len(selected),
-        "total": page.paginator.count, "query": query.urlencode()})
+        "form": form, "page": page, "rq": rq, "groups": tag_groups(counts, chosen), "counts": counts,
+        "districts": district_names(data.get("tinh") or ""), "selected_count": len(chosen),
+        "filter_count": len(rq.chips), "total": page.paginator.count, "query": query.urlencode()})
 
 
 def room_detail(request, pk):

@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from mlcore.lexicon import default_lexicon
+from mlcore.query import ParsedQuery, read_query
 from mlcore.taggers import Tagger, load_tagger
 from mlcore.vocab import default_vocabulary
 
@@ -78,6 +80,12 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> Suggestion
         suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source))
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
                             len(use_images))
+
+
+def read_search_query(text: str) -> ParsedQuery:
+    """A renter's search box, read the way listings are (mlcore.query): the features it names or
+    excludes, price, area and room type, and the words left over (places and free text)."""
+    return read_query(text, default_lexicon())
 
 
 @transaction.atomic

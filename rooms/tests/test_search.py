@@ -22,17 +22,51 @@ def titles(response):
     return [r.title for r in response.context["page"]]
 
 
-def test_accent_insensitive_text(client, rooms):
-    assert titles(client.get(reverse("search"), {"q": "dieu hoa"})) == ["Phòng có điều hòa"]
-    assert titles(client.get(reverse("search"), {"q": "ĐIỀU HOÀ"})) == ["Phòng có điều hòa"]
+def test_a_feature_typed_in_the_box_is_the_tag_filter(client, rooms):
+    by_filter = set(titles(client.get(reverse("search"), {"dac_diem": "dieu_hoa"})))
+    assert by_filter == {"Phòng có điều hòa", "Căn hộ mini"}
+    for typed in ("điều hòa", "dieu hoa", "ĐIỀU HOÀ", "máy lạnh", "may lanh"):
+        assert set(titles(client.get(reverse("search"), {"q": typed}))) == by_filter, typed
+
+
+def test_places_prices_and_negation_in_the_box(client, rooms):
     assert set(titles(client.get(reverse("search"), {"q": "quan 10"}))) == {"Phòng có điều hòa", "Căn hộ mini"}
+    assert set(titles(client.get(reverse("search"), {"q": "q10 duoi 4tr"}))) == {"Phòng có điều hòa"}
+    assert titles(client.get(reverse("search"), {"q": "không máy lạnh"})) == ["Phòng thường"]
+    assert titles(client.get(reverse("search"), {"q": "may lanh ban cong tam 6 trieu"})) == ["Căn hộ mini"]
+
+
+def test_understood_parts_are_removable_chips(client, rooms):
+    response = client.get(reverse("search"), {"q": "máy lạnh q10 dưới 4tr"})
+    chips = {c.label: c.remove for c in response.context["rq"].chips}
+    assert set(chips) == {"Điều hòa", "Quận 10", "≤ 4 triệu"}
+    assert "q=q10+d%C6%B0%E1%BB%9Bi+4tr" in chips["Điều hòa"]       # the box without "máy lạnh"
+    body = response.content.decode()
+    assert "Điều hòa <span aria-hidden=\"true\">×</span>" in body
+    assert set(titles(client.get(reverse("search") + "?" + chips["≤ 4 triệu"]))) == {"Phòng có điều hòa", "Căn hộ mini"}
+
+
+def test_words_that_are_not_filters_search_the_text(client, rooms):
+    assert titles(client.get(reverse("search"), {"q": "quạt"})) == ["Phòng thường"]
+    assert titles(client.get(reverse("search"), {"q": "quat"})) == ["Phòng thường"]
+    assert titles(client.get(reverse("search"), {"q": "xyzzy"})) == []
+    # with a filter understood, other words only rank: the room that says "ban công" comes first
+    assert titles(client.get(reverse("search"), {"q": "wifi ban cong"}))[0] == "Căn hộ mini"
+
+
+def test_the_api_returns_what_it_understood(client, rooms):
+    data = client.get("/api/rooms/", {"q": "may lanh quan 10 tam 3tr"}).json()
+    assert [r["title"] for r in data["results"]] == ["Phòng có điều hòa"]
+    q = data["query"]
+    assert q["tags"] == ["dieu_hoa"] and q["districts"] == ["Quận 10"] and q["province_code"] == "79"
+    assert q["price_vnd"] == {"min": 2_550_000, "max": 3_450_000}
 
 
 def test_tags_are_anded_and_counted(client, rooms):
     response = client.get(reverse("search"), {"dac_diem": ["dieu_hoa", "ban_cong"]})
     assert titles(response) == ["Căn hộ mini"]
     response = client.get(reverse("search"), {"dac_diem": ["dieu_hoa"]})
-    counts = {tag.slug: n for tag, n, _ in response.context["facets"]}
+    counts = {tag.slug: n for _, rows in response.context["groups"] for tag, n, _ in rows}
     assert counts["dieu_hoa"] == 2 and counts["wifi"] == 2 and counts["ban_cong"] == 1
 
 
@@ -48,6 +82,7 @@ def test_price_area_district_and_sorting(client, rooms):
     r = client.get(reverse("search"), {"dien_tich_tu": "16", "sap_xep": "gia_giam"})
     assert titles(r) == ["Căn hộ mini", "Phòng có điều hòa"]
     assert titles(client.get(reverse("search"), {"quan": "Quận 3"})) == ["Phòng thường"]
+    assert titles(client.get(reverse("search"), {"quan": "q3", "tinh": "79"})) == ["Phòng thường"]
 
 
 def test_bad_filter_shows_a_message(client, rooms):

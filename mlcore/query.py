@@ -1,0 +1,251 @@
+"""Reading a renter's search box the way the tagger reads a listing.
+
+``read_query("may lanh gan truong q10 duoi 3tr5", lexicon)`` -> a :class:`ParsedQuery`: features
+to require ("dieu_hoa", "gan_truong") and to exclude ("không máy lạnh"), a price range, an area
+range, a room type, and what is left over ("q10"), which the site reads for places and searches as
+text.  Every understood part carries its span in the typed text, so the page can show it as a
+removable chip and cut exactly those characters out of the box.
+
+The text goes through the listing normaliser (abbreviations, teencode "ko", tone marks) and is
+then read accent-free, so "dieu hoa", "điều hoà" and "ĐIỀU HÒA" are one query.  Features come from
+the lexicon (its negation scopes decide exclusions); prices and areas from the patterns below.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexicon import LexiconTagger
+from .text import normalize
+
+__all__ = ["QueryPart", "ParsedQuery", "read_query", "ROOM_TYPES"]
+
+# Room types a renter names; the two that are also tags match rooms that carry the tag too.
+ROOM_TYPES = {
+    "phong_tro": r"phong tro|nha tro|phong cho thue",
+    "can_ho_mini": r"can ho mini|chung cu mini|can ho dich vu|can ho|studio",
+    "nha_nguyen_can": r"nha nguyen can|nguyen can|nha rieng|nha cho thue",
+    "o_ghep": r"o ghep|tim nguoi o ghep|share phong|ky tuc xa|sleepbox|homestay",
+}
+TAG_ROOM_TYPES = {"o_ghep", "can_ho_mini"}  # taxonomy tags of the "loai_phong" group
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_MILLION = r"(?:trieu|tr|cu|m(?![0-9²]))(?![a-z])"
+_THOUSAND = r"(?:k|nghin|ngan)(?![a-z])"
+# "3tr5", "3.5 triệu", "3,5tr", "3500k", "3500000", "3.500.000đ"
+_PRICE = rf"(?:{_NUM}\s*{_MILLION}\s*\d*|{_NUM}\s*{_THOUSAND}|\d{{1,3}}(?:[.,]\d{{3}}){{2,}}|\d{{6,}})\s*(?:d|dong|vnd)?(?![a-z0-9])"
+# the same number without its unit, when a range gives the unit once: "3-4tr", "từ 3 đến 4 triệu"
+_BARE = rf"{_NUM}"
+_AREA_UNIT = r"\s*(?:m2|m²|m\b|met vuong|met)"
+_AREA = rf"{_NUM}{_AREA_UNIT}"
+
+_MAX = r"duoi|toi da|khong qua|max|nho hon|it hon|<=?|re hon"
+_MIN = r"tren|toi thieu|it nhat|min|lon hon|hon|>=?|tu"
+_ABOUT = r"tam|khoang|gan|co|gia|chung|~"
+_RANGE_SEP = r"\s*(?:-|–|den|toi|~)\s*"
+
+_PRICE_RANGE = re.compile(rf"(?:(?:gia\s+)?tu\s+)?(?P<lo>{_BARE})(?P<lo_unit>\s*{_MILLION}\s*\d*|\s*{_THOUSAND})?"
+                          rf"{_RANGE_SEP}(?P<hi>{_PRICE})")
+_PRICE_BOUND = re.compile(rf"(?:(?:gia\s+)?(?P<op>{_MAX}|{_MIN}|{_ABOUT})\s*)?(?P<v>{_PRICE})")
+_AREA_RANGE = re.compile(rf"(?:(?:dien tich\s+)?tu\s+)?(?P<lo>{_NUM})(?:{_AREA_UNIT})?{_RANGE_SEP}(?P<hi>{_NUM}){_AREA_UNIT}")
+_AREA_BOUND = re.compile(rf"(?:(?:dien tich|rong)\s+)?(?:(?P<op>{_MAX}|{_MIN}|{_ABOUT})\s*)?(?P<v>{_AREA})(?![a-z0-9])")
+
+ABOUT_PRICE = 0.15      # "tầm 3tr5" = 3tr5 ± 15 %
+ABOUT_AREA = 0.2
+
+# Words a renter adds that say nothing a filter or the listing text could check.
+STOPWORDS = frozenset("""
+    tim kiem can thue cho o phong va voi hoac nhung la co khong ko k mot cai thi nao dang muon minh em anh chi
+    gia re dep tot hon nhat duoc can ho nha tai khu vuc o gan o tai cac nhung de va lien he sdt
+    """.split()) - {"gan"}
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    """One understood piece of the query: ``kind`` tag | not_tag | price | area | room_type."""
+    kind: str
+    value: object            # slug, or (low, high) with None for an open end
+    start: int               # span in the typed text
+    end: int
+
+    @property
+    def text_span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    parts: list[QueryPart] = field(default_factory=list)
+    leftover: str = ""       # the typed text with every understood part cut out
+
+    def _values(self, kind: str) -> list:
+        return [p.value for p in self.parts if p.kind == kind]
+
+    @property
+    def tags(self) -> list[str]:
+        return self._values("tag")
+
+    @property
+    def excluded_tags(self) -> list[str]:
+        return self._values("not_tag")
+
+    @property
+    def price(self) -> tuple[int | None, int | None] | None:
+        return next(iter(self._values("price")), None)
+
+    @property
+    def area(self) -> tuple[float | None, float | None] | None:
+        return next(iter(self._values("area")), None)
+
+    @property
+    def room_type(self) -> str | None:
+        return next(iter(self._values("room_type")), None)
+
+    def words(self) -> list[str]:
+        """Leftover words worth searching the text for (accent-free, no filler words)."""
+        return [w for w in re.findall(r"[a-z0-9]+", _folded(self.leftover)) if w not in STOPWORDS]
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "tags": self.tags, "excluded_tags": self.excluded_tags,
+                "price_vnd": _range_dict(self.price), "area_m2": _range_dict(self.area),
+                "room_type": self.room_type, "words": self.words()}
+
+
+def _range_dict(r):
+    return None if r is None else {"min": r[0], "max": r[1]}
+
+
+def _folded(text: str) -> str:
+    return normalize(text, mask_phones=False).folded.text
+
+
+def without_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` removed, spaces tidied."""
+    keep = [True] * len(text)
+    for start, end in spans:
+        for i in range(max(0, start), min(len(text), end)):
+            keep[i] = False
+    out = "".join(c if k else " " for c, k in zip(text, keep))
+    return re.sub(r"\s+", " ", re.sub(r"\s*[,;]\s*(?=[,;]|$)", "", out)).strip(" ,;")
+
+
+def _million_value(number: str, tail: str) -> float:
+    value = float(number.replace(",", "."))
+    if tail and "." not in number and "," not in number:   # "3tr5" = 3.5 triệu
+        value += int(tail) / 10 ** len(tail)
+    return value * 1_000_000
+
+
+def _price_value(token: str) -> int | None:
+    s = re.sub(r"\s*(?:dong|vnd|d)$", "", token.strip())
+    if m := re.fullmatch(rf"({_NUM})\s*{_MILLION}\s*(\d*)", s):
+        return int(round(_million_value(m.group(1), m.group(2))))
+    if m := re.fullmatch(rf"({_NUM})\s*{_THOUSAND}", s):
+        return int(round(float(m.group(1).replace(",", ".")) * 1000))
+    digits = re.sub(r"[.,]", "", s)
+    return int(digits) if digits.isdigit() else None
+
+
+def _bounds(op: str | None, value: float, about: float) -> tuple:
+    op = (op or "").strip()
+    if op and re.fullmatch(_MAX, op):
+        return None, value
+    if op and re.fullmatch(_MIN, op):
+        return value, None
+    return value * (1 - about), value * (1 + about)
+
+
+def _price_part(folded: str) -> tuple[tuple, tuple[int, int]] | None:
+    if m := _PRICE_RANGE.search(folded):
+        hi = _price_value(m.group("hi"))
+        lo_unit = (m.group("lo_unit") or "").strip()
+        lo = _price_value(m.group("lo") + lo_unit) if lo_unit else None
+        if lo is None and hi is not None:       # "3-4tr": the low end takes the high end's unit
+            unit = re.search(rf"{_MILLION}|{_THOUSAND}", m.group("hi"))
+            lo = _price_value(m.group("lo") + (unit.group(0) if unit else ""))
+        if lo is not None and hi is not None and lo <= hi:
+            return (lo, hi), m.span()
+    for m in _PRICE_BOUND.finditer(folded):
+        value = _price_value(m.group("v"))
+        if value is None or value < 100_000:
+            continue
+        lo, hi = _bounds(m.group("op"), value, ABOUT_PRICE)
+        return (None if lo is None else int(round(lo, -3)), None if hi is None else int(round(hi, -3))), m.span()
+    return None
+
+
+def _area_part(folded: str) -> tuple[tuple, tuple[int, int]] | None:
+    if m := _AREA_RANGE.search(folded):
+        lo, hi = float(m.group("lo").replace(",", ".")), float(m.group("hi").replace(",", "."))
+        if lo <= hi:
+            return (lo, hi), m.span()
+    if m := _AREA_BOUND.search(folded):
+        value = float(re.match(_NUM, m.group("v")).group(0).replace(",", "."))
+        op = m.group("op")
+        if op is None:
+            return (value, None), m.span()      # "20m2": at least 20 m²
+        lo, hi = _bounds(op, value, ABOUT_AREA)
+        return (None if lo is None else round(lo, 1), None if hi is None else round(hi, 1)), m.span()
+    return None
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in spans)
+
+
+def read_query(text: str, lexicon: LexiconTagger) -> ParsedQuery:
+    """Understand a search box text; see the module docstring."""
+    text = (text or "")[:500]
+    norm = normalize(text, mask_phones=False)
+    folded = norm.folded.text
+    parts: list[QueryPart] = []
+    taken: list[tuple[int, int]] = []      # spans in ``folded`` already understood
+
+    def add(kind: str, value, span: tuple[int, int]) -> None:
+        lo, hi = norm.original_span(*span)
+        parts.append(QueryPart(kind, value, lo, hi))
+        taken.append(span)
+
+    # Quantities first: "3tr5" must not be read as anything else.
+    if found := _price_part(folded):
+        add("price", *found)
+    masked = _mask(folded, taken)
+    if found := _area_part(masked):
+        add("area", *found)
+    masked = _mask(folded, taken)
+    for slug, pattern in ROOM_TYPES.items():
+        m = re.search(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])", masked)
+        if m and slug not in {p.value for p in parts if p.kind == "room_type"}:
+            add("room_type", slug, m.span())
+            masked = _mask(folded, taken)
+            break
+    for match in lexicon.tag(masked):
+        if not lexicon.passes(match):
+            continue
+        spans = [(e.start, e.end) for e in match.evidence]
+        if match.slug in TAG_ROOM_TYPES:
+            if not any(p.kind == "room_type" for p in parts):
+                add("room_type", match.slug, spans[0])
+            taken.extend(spans)
+            continue
+        add("tag", match.slug, spans[0])
+        taken.extend(spans[1:])
+    for match in lexicon.denied(masked):
+        if match.slug in {p.value for p in parts if p.kind == "tag"}:
+            continue
+        spans = [(e.start, e.end) for e in match.evidence]
+        add("not_tag", match.slug, spans[0])
+        taken.extend(spans[1:])
+    parts.sort(key=lambda p: p.start)
+    leftover_spans = [norm.original_span(s, e) for s, e in taken]
+    return ParsedQuery(text, parts, without_spans(text, leftover_spans))
+
+
+def _mask(folded: str, spans: list[tuple[int, int]]) -> str:
+    """``folded`` with understood spans blanked (same length, so positions stay valid)."""
+    chars = list(folded)
+    for start, end in spans:
+        for i in range(start, end):
+            chars[i] = " "
+    return "".join(chars)

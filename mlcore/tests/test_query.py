@@ -1,0 +1,72 @@
+"""The search box reader: features, exclusions, prices, areas, room types; the rest left over."""
+import pytest
+
+from mlcore.lexicon import default_lexicon
+from mlcore.query import read_query, without_spans
+
+
+@pytest.fixture(scope="module")
+def read():
+    lexicon = default_lexicon()
+    return lambda text: read_query(text, lexicon)
+
+
+@pytest.mark.parametrize("text, tags", [
+    ("may lanh gan truong", ["dieu_hoa", "gan_truong"]),
+    ("giờ giấc tự do, không chung chủ", ["gio_tu_do", "khong_chung_chu"]),
+    ("ko chung chu", ["khong_chung_chu"]),
+    ("có gác lửng wc riêng", ["gac_lung", "wc_rieng"]),
+    ("ĐIỀU HOÀ", ["dieu_hoa"]),
+])
+def test_features_become_tags(read, text, tags):
+    q = read(text)
+    assert sorted(q.tags) == sorted(tags) and q.excluded_tags == [] and q.words() == []
+
+
+def test_negated_features_are_excluded(read):
+    q = read("không máy lạnh, có ban công")
+    assert q.tags == ["ban_cong"] and q.excluded_tags == ["dieu_hoa"]
+    assert read("khong nuoi thu cung").excluded_tags == ["thu_cung"]
+
+
+@pytest.mark.parametrize("text, price", [
+    ("dưới 3 triệu", (None, 3_000_000)),
+    ("duoi 3tr", (None, 3_000_000)),
+    ("3-4tr", (3_000_000, 4_000_000)),
+    ("từ 3 đến 4 triệu", (3_000_000, 4_000_000)),
+    ("tầm 3tr5", (2_975_000, 4_025_000)),
+    ("trên 2.500.000đ", (2_500_000, None)),
+    ("max 1500k", (None, 1_500_000)),
+])
+def test_prices(read, text, price):
+    q = read(text)
+    assert q.price == price and q.leftover == ""
+
+
+@pytest.mark.parametrize("text, area", [
+    ("trên 20m2", (20.0, None)),
+    ("dưới 30 mét vuông", (None, 30.0)),
+    ("20-30m2", (20.0, 30.0)),
+    ("25m2", (25.0, None)),
+])
+def test_areas_are_not_prices(read, text, area):
+    q = read(text)
+    assert q.area == area and q.price is None
+
+
+def test_room_types_and_leftover_words(read):
+    q = read("căn hộ mini bình thạnh 5 triệu")
+    assert q.room_type == "can_ho_mini" and q.price == (4_250_000, 5_750_000)
+    assert q.leftover == "bình thạnh" and q.words() == ["binh", "thanh"]
+    assert read("o ghep gan cho").room_type == "o_ghep"
+    q = read("phòng trọ quận 10")
+    assert q.room_type == "phong_tro" and q.leftover == "quận 10"
+
+
+def test_spans_point_into_the_typed_text(read):
+    text = "Phòng có Máy Lạnh q10 dưới 4tr"
+    q = read(text)
+    spans = {p.kind: text[p.start:p.end] for p in q.parts}
+    assert spans == {"tag": "Máy Lạnh", "price": "dưới 4tr"}
+    assert without_spans(text, [(q.parts[0].start, q.parts[0].end)]) == "Phòng có q10 dưới 4tr"
+    assert q.as_dict()["price_vnd"] == {"min": None, "max": 4_000_000}
