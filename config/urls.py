@@ -20,6 +20,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/extract-features", tagging_api.extract_features, name="api_extract_features"),
     path("api/rooms/", rooms_api.RoomList.as_view(), name="api_rooms"),
+    path("api/places/", rooms_api.places, name="api_places"),
     path("api/rooms/<int:pk>/", rooms_api.RoomDetail.as_view(), name="api_room"),
     path("api/jobs/<int:pk>/", tagging_api.JobDetail.as_view(), name="api_job"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -1,9 +1,12 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
 from rest_framework.exceptions import ValidationError
 
 from .models import Room
+from .places import PLACES
 from .search import SearchForm, search_rooms, understand, with_listing_details
 
 
@@ -79,6 +82,19 @@ class RoomList(generics.ListAPIView):
         response = super().list(request, *args, **kwargs)
         response.data["query"] = self.renter_query.as_dict()
         return response
+
+
+@extend_schema(parameters=[OpenApiParameter("tinh", OpenApiTypes.STR, description="province name or code")],
+               responses=OpenApiTypes.OBJECT)
+@api_view(["GET"])
+def places(request):
+    """Typeahead for place pickers: a province's old districts and its wards (official, 2025)."""
+    province = PLACES().province(request.query_params.get("tinh", ""))
+    if province is None:
+        return Response({"detail": "Không tìm thấy tỉnh/thành phố."}, status=404)
+    return Response({"province": {"code": province.code, "name": province.name, "short": province.short},
+                     "districts": [d.name for d in PLACES().old_districts_of(province.code)],
+                     "wards": [w.name for w in PLACES().wards_of(province.code)]})
 
 
 class RoomDetail(generics.RetrieveAPIView):

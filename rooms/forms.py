@@ -7,7 +7,24 @@ from django.contrib.auth.forms import UserCreationForm
 
 from .images import process_photo
 from .models import Room
+from .places import PLACES
 from .pricing import PriceError, format_price_vnd, parse_price_vnd
+
+
+def _parse_amount(text: str, *, low: int, high: int, example: str) -> int | None:
+    """A small amount in VND as landlords type it: "3500", "3.500", "3,5k", "3.5k" (blank = None)."""
+    raw = (text or "").strip().lower().replace(" ", "").removesuffix("đ").removesuffix("vnd")
+    raw = raw.split("/")[0]
+    if not raw:
+        return None
+    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)k", raw)
+    try:
+        value = Decimal(m.group(1).replace(",", ".")) * 1000 if m else Decimal(re.sub(r"[.,](?=\d{3}(?:\D|$))", "", raw).replace(",", "."))
+    except InvalidOperation:
+        raise forms.ValidationError(f"Không hiểu số tiền “{text}”. Ví dụ: {example}.") from None
+    if not value.is_finite() or not low <= value <= high:
+        raise forms.ValidationError(f"Số tiền phải từ {low:,} đến {high:,} đ.".replace(",", "."))
+    return int(value)
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -45,22 +62,89 @@ class RoomForm(forms.ModelForm):
                                 help_text=f"Tối đa {settings.ROOM_MAX_PHOTOS} ảnh JPEG, PNG hoặc WebP.")
     remove_photos = forms.TypedMultipleChoiceField(label="Xóa ảnh", required=False, coerce=int, choices=[],
                                                    widget=forms.CheckboxSelectMultiple)
+    cover_photo = forms.TypedChoiceField(label="Ảnh bìa", required=False, coerce=int, empty_value=None, choices=[],
+                                         widget=forms.RadioSelect)
+    deposit = forms.CharField(label="Tiền cọc", max_length=40, required=False,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3tr"}))
+    electricity_price = forms.CharField(label="Giá điện (đ/kWh)", max_length=20, required=False,
+                                        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3.500"}))
+    water_price = forms.CharField(label="Giá nước", max_length=20, required=False,
+                                  widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "20.000"}))
 
     class Meta:
         model = Room
-        fields = ["title", "description", "address", "district", "city", "contact_phone", "is_listed"]
+        fields = ["title", "room_type", "description", "city", "district", "ward", "address", "max_occupants",
+                  "available_from", "water_price_unit", "contact_phone", "is_listed"]
         widgets = {"description": forms.Textarea(attrs={"rows": 8,
-                                                        "placeholder": "Phòng mát, có điều hòa, gần trường…"})}
+                                                        "placeholder": "Phòng mát, có điều hòa, gần trường…"}),
+                   "available_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "district": forms.TextInput(attrs={"list": "district-list", "autocomplete": "off",
+                                                      "placeholder": "Quận 10, Bình Thạnh…"}),
+                   "ward": forms.TextInput(attrs={"list": "ward-list", "autocomplete": "off",
+                                                  "placeholder": "Phường Bến Thành…"})}
+        help_texts = {"ward": "Theo địa chỉ mới (từ 1/7/2025), nếu bạn biết.",
+                      "contact_phone": "Hiện trên trang phòng để người thuê gọi hoặc nhắn Zalo."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        provinces = sorted(PLACES().provinces.values(), key=lambda p: (p.code not in ("79", "01", "48"), p.short))
+        city_choices = [("", "— Chọn tỉnh/thành phố —")] + [(p.short, p.short) for p in provinces]
+        if self.instance.city and self.instance.city not in {c for c, _ in city_choices}:
+            city_choices.append((self.instance.city, self.instance.city))   # an old free-text city stays
+        self.fields["city"].widget = forms.Select(choices=city_choices, attrs={"data-places": "city"})
+        for name in ("room_type", "water_price_unit"):   # left out = the model's default
+            self.fields[name].required = False
+        self.fields["max_occupants"].widget.attrs.update({"min": 1, "max": 50})
+        self.fields["max_occupants"].validators.append(lambda v: _occupants_ok(v))
+        photos = list(self.instance.images.all()) if self.instance.pk else []
         if self.instance.pk:
             self.fields["price"].initial = format_price_vnd(self.instance.price_vnd)
             self.fields["area"].initial = str(self.instance.area_m2).rstrip("0").rstrip(".")
-            self.fields["remove_photos"].choices = [(img.pk, str(img)) for img in self.instance.images.all()]
+            self.fields["remove_photos"].choices = [(img.pk, str(img)) for img in photos]
+            for name, value in (("deposit", self.instance.deposit_vnd), ("electricity_price",
+                                self.instance.electricity_price_vnd), ("water_price", self.instance.water_price_vnd)):
+                if value is not None:
+                    self.fields[name].initial = f"{value:,}".replace(",", ".")
         else:
             del self.fields["remove_photos"]
             del self.fields["is_listed"]  # a new room is listed; the landlord can unlist it later
+        if photos:
+            self.fields["cover_photo"].choices = [(img.pk, str(img)) for img in photos]
+            self.fields["cover_photo"].initial = (self.instance.cover_photo.pk if self.instance.cover_photo else None)
+            for img in photos:   # the landlord's order: a number per photo
+                self.fields[f"photo_position_{img.pk}"] = forms.IntegerField(
+                    label=f"Thứ tự {img}", required=False, min_value=1, max_value=99, initial=img.position + 1,
+                    widget=forms.NumberInput(attrs={"class": "position"}))
+        else:
+            del self.fields["cover_photo"]
+        self.photos = photos
+
+    def photo_order(self) -> list[int]:
+        """Existing photo ids in the order the landlord numbered them (ties keep the old order)."""
+        def rank(img):
+            return (self.cleaned_data.get(f"photo_position_{img.pk}") or img.position + 1, img.position, img.pk)
+        return [img.pk for img in sorted(self.photos, key=rank)]
+
+    def clean_room_type(self):
+        return self.cleaned_data["room_type"] or Room._meta.get_field("room_type").default
+
+    def clean_water_price_unit(self):
+        return self.cleaned_data["water_price_unit"] or Room._meta.get_field("water_price_unit").default
+
+    def clean_deposit(self):
+        raw = self.cleaned_data["deposit"].strip()
+        if not raw:
+            return None
+        try:
+            return parse_price_vnd(raw)
+        except PriceError as exc:
+            raise forms.ValidationError(str(exc).replace("Giá thuê", "Tiền cọc").replace("giá", "tiền cọc")) from None
+
+    def clean_electricity_price(self):
+        return _parse_amount(self.cleaned_data["electricity_price"], low=500, high=20_000, example="3.500 hoặc 3,5k")
+
+    def clean_water_price(self):
+        return _parse_amount(self.cleaned_data["water_price"], low=1_000, high=1_000_000, example="20.000 hoặc 20k")
 
     def clean_contact_phone(self):
         raw = self.cleaned_data["contact_phone"].strip()
@@ -100,6 +184,11 @@ class RoomForm(forms.ModelForm):
             self.add_error("photos", f"Mỗi phòng có tối đa {settings.ROOM_MAX_PHOTOS} ảnh "
                                      f"(đang có {existing - removing}, thêm {adding}).")
         return cleaned
+
+
+def _occupants_ok(value):
+    if value is not None and not 1 <= value <= 50:
+        raise forms.ValidationError("Số người ở tối đa phải từ 1 đến 50.")
 
 
 class SignupForm(UserCreationForm):

@@ -11,12 +11,15 @@ from .models import Room, RoomImage
 
 
 def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhoto],
-              remove_photo_ids: list[int] = ()) -> tuple[Room, bool]:
+              remove_photo_ids: list[int] = (), photo_order: list[int] = (),
+              cover_id: int | None = None) -> tuple[Room, bool]:
     """Save ``room`` (new or edited) with its photos; returns (room, tagging_queued).
 
     All or nothing: if anything fails, no row is written and no photo file is left behind.
     Tagging is queued for a new room, and for an edited one whose title, description or photos
-    changed; people's earlier tag decisions are kept (see tagging.decisions).
+    changed; people's earlier tag decisions are kept (see tagging.decisions).  ``photo_order``
+    lists existing photo ids in the landlord's order (new photos follow); ``cover_id`` is the
+    photo the landlord chose as cover.
     """
     is_new = room.pk is None
     text_changed = is_new
@@ -31,6 +34,16 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
             removed = list(room.images.filter(pk__in=remove_photo_ids)) if remove_photo_ids else []
             for img in removed:
                 img.delete()
+            reordered = False
+            if photo_order:
+                kept = {img.pk: img for img in room.images.all()}
+                ordered = [kept[i] for i in photo_order if i in kept] + [
+                    img for i, img in kept.items() if i not in photo_order]
+                for position, img in enumerate(ordered):
+                    if img.position != position:
+                        img.position = position
+                        img.save(update_fields=["position"])
+                        reordered = True   # a suggestion names its photo by position: tag again
             last = room.images.order_by("-position").values_list("position", flat=True).first()
             start = 0 if last is None else last + 1
             for offset, photo in enumerate(photos):
@@ -38,7 +51,10 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
                 img.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 written.append(img)
                 img.save()
-            queued = text_changed or bool(photos) or bool(removed)
+            if cover_id is not None and room.cover_id != cover_id and room.images.filter(pk=cover_id).exists():
+                room.cover_id = cover_id
+                room.save(update_fields=["cover"])
+            queued = text_changed or bool(photos) or bool(removed) or reordered
             if queued:
                 queue_tagging(room, reason="created" if is_new else "edited")
     except BaseException:

@@ -12,5 +12,11 @@ def vnd(price) -> str:
 
 
 @register.filter
+def dots(value) -> str:
+    """3500 -> "3.500" (Vietnamese thousands separator)."""
+    return f"{int(value):,}".replace(",", ".") if value not in (None, "") else ""
+
+
+@register.filter
 def percent(value) -> int:
     return int(round(float(value) * 100))
