@@ -166,6 +166,8 @@ class RoomImage(models.Model):
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField("thứ tự", default=0)
+    # SHA-256 of the stored (re-encoded) file: a re-import of the same photo is recognised.
+    content_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

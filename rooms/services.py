@@ -1,6 +1,8 @@
 """Saving a room: its fields and photos in one transaction, tagging queued when it commits."""
 from __future__ import annotations
 
+import hashlib
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -11,15 +13,16 @@ from .models import Room, RoomImage
 
 
 def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhoto],
-              remove_photo_ids: list[int] = (), photo_order: list[int] = (),
-              cover_id: int | None = None) -> tuple[Room, bool]:
+              remove_photo_ids: list[int] = (), photo_order: list[int] = (), cover_id: int | None = None,
+              accept_suggestions: bool = False) -> tuple[Room, bool]:
     """Save ``room`` (new or edited) with its photos; returns (room, tagging_queued).
 
     All or nothing: if anything fails, no row is written and no photo file is left behind.
     Tagging is queued for a new room, and for an edited one whose title, description or photos
     changed; people's earlier tag decisions are kept (see tagging.decisions).  ``photo_order``
     lists existing photo ids in the landlord's order (new photos follow); ``cover_id`` is the
-    photo the landlord chose as cover.
+    photo the landlord chose as cover.  ``accept_suggestions``: confirm the pre-ticked suggestions
+    once tagging finishes (bulk import).
     """
     is_new = room.pk is None
     text_changed = is_new
@@ -47,7 +50,8 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
             last = room.images.order_by("-position").values_list("position", flat=True).first()
             start = 0 if last is None else last + 1
             for offset, photo in enumerate(photos):
-                img = RoomImage(room=room, position=start + offset, width=photo.width, height=photo.height)
+                img = RoomImage(room=room, position=start + offset, width=photo.width, height=photo.height,
+                                content_sha256=hashlib.sha256(photo.content).hexdigest())
                 img.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 written.append(img)
                 img.save()
@@ -56,7 +60,7 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
                 room.save(update_fields=["cover"])
             queued = text_changed or bool(photos) or bool(removed) or reordered
             if queued:
-                queue_tagging(room, reason="created" if is_new else "edited")
+                queue_tagging(room, reason="created" if is_new else "edited", accept_suggestions=accept_suggestions)
     except BaseException:
         for img in written:
             img.image.storage.delete(img.image.name)
@@ -66,6 +70,17 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
     for img in removed:
         transaction.on_commit(lambda name=img.image.name, storage=img.image.storage: storage.delete(name))
     return room, queued
+
+
+def save_room_form(form, accept_suggestions: bool = False) -> tuple[Room, bool]:
+    """Save a valid RoomForm: the landlord's post and edit, and each row of a bulk import."""
+    data = form.cleaned_data
+    room = form.instance
+    room.deposit_vnd = data["deposit"]
+    room.electricity_price_vnd, room.water_price_vnd = data["electricity_price"], data["water_price"]
+    return save_room(room, price_vnd=data["price"], area_m2=data["area"], photos=data["photos"],
+                     remove_photo_ids=data.get("remove_photos") or [], photo_order=form.photo_order(),
+                     cover_id=data.get("cover_photo"), accept_suggestions=accept_suggestions)
 
 
 def delete_room(room: Room) -> None:

@@ -12,7 +12,7 @@ from .forms import RoomForm, SignupForm
 from .models import Room
 from .places import PLACES
 from .search import SearchForm, district_names, search_rooms, tag_counts, tag_groups, understand, with_listing_details
-from .services import delete_room, save_room
+from .services import delete_room, save_room_form
 
 PAGE_SIZE = 12
 
@@ -62,13 +62,7 @@ def room_edit(request, pk):
 def _room_form(request, room):
     form = RoomForm(request.POST or None, request.FILES or None, instance=room)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        room = form.instance
-        room.deposit_vnd = data["deposit"]
-        room.electricity_price_vnd, room.water_price_vnd = data["electricity_price"], data["water_price"]
-        room, _ = save_room(room, price_vnd=data["price"], area_m2=data["area"], photos=data["photos"],
-                            remove_photo_ids=data.get("remove_photos") or [], photo_order=form.photo_order(),
-                            cover_id=data.get("cover_photo"))
+        room, _ = save_room_form(form)
         messages.success(request, "Đã lưu phòng. Hãy xem và xác nhận các đặc điểm được gợi ý.")
         return redirect("room_tags", pk=room.pk)
     status = 400 if form.is_bound else 200

@@ -92,6 +92,15 @@ def save_landlord_tags(room, user, ticked_slugs: set[str]) -> dict[str, int]:
 
 
 @transaction.atomic
+def accept_pre_ticked(room) -> dict[str, int]:
+    """Save the tag page as it is offered: what a landlord who accepts the defaults stores (the
+    pre-ticked suggestions confirmed, people's earlier decisions kept)."""
+    suggested, others = tag_choices(room)
+    ticked = {c.tag.slug for c in suggested + others if c.checked}
+    return save_landlord_tags(room, room.owner, ticked)
+
+
+@transaction.atomic
 def review_suggestions(suggestions, user, accept: bool) -> int:
     """Admin review: accepting confirms the tag on the room (source admin); rejecting removes it."""
     status = RoomTag.Status.CONFIRMED if accept else RoomTag.Status.REMOVED

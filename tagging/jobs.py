@@ -20,8 +20,8 @@ from .services import suggest_tags
 log = logging.getLogger(__name__)
 
 
-def queue_tagging(room, reason: str = "created") -> TaggingJob:
-    job = TaggingJob.objects.create(room=room, reason=reason)
+def queue_tagging(room, reason: str = "created", accept_suggestions: bool = False) -> TaggingJob:
+    job = TaggingJob.objects.create(room=room, reason=reason, accept_suggestions=accept_suggestions)
     transaction.on_commit(lambda: send_job(job.pk))
     return job
 
@@ -70,6 +70,10 @@ def run_job(job_id: int) -> TaggingJob | None:
         job.error = ""
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "model_version", "mode", "error", "finished_at"])
+        if job.accept_suggestions:
+            from .decisions import accept_pre_ticked  # decisions reads this module's suggestions
+
+            accept_pre_ticked(room)
     return job
 
 

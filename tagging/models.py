@@ -35,6 +35,9 @@ class TaggingJob(models.Model):
     status = models.CharField("trạng thái", max_length=10, choices=Status.choices, default=Status.QUEUED,
                               db_index=True)
     reason = models.CharField("lý do", max_length=40, default="created")
+    # Bulk import with --accept-suggestions: once done, the pre-ticked suggestions are confirmed
+    # as a landlord who saves the defaults would (tagging.decisions.accept_pre_ticked).
+    accept_suggestions = models.BooleanField("tự xác nhận gợi ý", default=False)
     attempts = models.PositiveSmallIntegerField("số lần chạy", default=0)
     model_version = models.CharField("phiên bản mô hình", max_length=100, blank=True)
     mode = models.CharField("chế độ", max_length=20, blank=True)
