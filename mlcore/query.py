@@ -56,8 +56,8 @@ ABOUT_AREA = 0.2
 # Words a renter adds that say nothing a filter or the listing text could check.
 STOPWORDS = frozenset("""
     tim kiem can thue cho o phong va voi hoac nhung la co khong ko k mot cai thi nao dang muon minh em anh chi
-    gia re dep tot hon nhat duoc can ho nha tai khu vuc o gan o tai cac nhung de va lien he sdt
-    """.split()) - {"gan"}
+    gia re dep tot hon nhat duoc tai khu vuc cac de lien he sdt
+    """.split())
 
 
 @dataclass(frozen=True)

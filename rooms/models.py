@@ -2,6 +2,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,16 @@ def search_document(*parts: str) -> str:
     reads the same words)."""
     words = re.findall(r"[a-z0-9]+", fold_text(" ".join(p for p in parts if p)))
     return f" {' '.join(words)} "
+
+
+class SearchVectorOf(models.Func):
+    """The full-text vector of a text column on PostgreSQL (``to_tsvector('simple', …)``, indexed
+    by GIN in migration 0007); NULL elsewhere, where search reads ``search_text`` itself."""
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
 
 
 class RoomType(models.TextChoices):
@@ -98,6 +109,8 @@ class Room(models.Model):
     # Accent-free, lowercase copy of the searchable text ("dieu hoa" finds "điều hòa"),
     # computed on save rather than per query.
     search_text = models.TextField(editable=False, default="")
+    search_vector = models.GeneratedField(expression=SearchVectorOf("search_text"), output_field=SearchVectorField(),
+                                          db_persist=True, null=True)
 
     objects = RoomQuerySet.as_manager()
 

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, Func, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import BooleanField, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from mlcore.query import STOPWORDS, TAG_ROOM_TYPES, ParsedQuery
@@ -251,24 +254,22 @@ def _understand_box(rq: RenterQuery, q: str, params: QueryDict, tags: dict[str, 
 
 
 def _confirmed(slug: str):
-    return RoomTag.objects.filter(tag__slug=slug, status=RoomTag.Status.CONFIRMED).values("room_id")
+    """Rooms with ``slug`` confirmed, by tag id (so PostgreSQL's statistics see which tag it is)."""
+    tag_id = _tag_ids().get(slug, -1)
+    return RoomTag.objects.filter(tag_id=tag_id, status=RoomTag.Status.CONFIRMED).values("room_id")
 
 
-class _FullTextMatch(Func):
-    """``to_tsvector('simple', search_text) @@ to_tsquery('simple', query)``: the same expression
-    as the index room_search_fts (migration 0005), so PostgreSQL uses the index."""
-    template = "(to_tsvector('simple'::regconfig, %(expressions)s))"
-    arg_joiner = ") @@ to_tsquery('simple'::regconfig, "
-    output_field = BooleanField()
+def _tag_ids() -> dict[str, int]:
+    return dict(Tag.objects.values_list("slug", "pk"))
 
 
 def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
     """Rooms whose stored text has a word starting with each of ``words``."""
     if not words:
         return qs
-    if connection.vendor == "postgresql":   # the GIN index room_search_fts
+    if connection.vendor == "postgresql":   # the stored vector and its GIN index (migration 0007)
         tsquery = " & ".join(f"{w}:*" for w in words)
-        return qs.filter(_FullTextMatch(F("search_text"), Value(tsquery)))
+        return qs.filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
     for w in words:
         qs = qs.filter(search_text__contains=f" {w}")
     return qs
@@ -317,11 +318,30 @@ def search_rooms(rq: RenterQuery) -> QuerySet:
     return qs.annotate(relevance=relevance).order_by(*order)
 
 
-def tag_counts(rooms: QuerySet) -> dict[str, int]:
-    """How many of ``rooms`` carry each confirmed tag: {slug: count}."""
-    rows = (RoomTag.objects.filter(room__in=rooms.order_by().values("pk"), status=RoomTag.Status.CONFIRMED)
-            .values("tag__slug").annotate(n=Count("room", distinct=True)))
-    return {r["tag__slug"]: r["n"] for r in rows}
+def result_page(rooms: QuerySet, number, per_page: int) -> tuple[Page, dict[str, int]]:
+    """One page of result cards and the per-tag counts of the whole result, with the filters run
+    once: the matching ids are read in order, the page's rooms fetched by id."""
+    ids = list(rooms.values_list("pk", flat=True))
+    page = Paginator(ids, per_page).get_page(number)
+    by_id = {room.pk: room for room in for_cards(Room.objects.filter(pk__in=list(page.object_list)))}
+    page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
+    return page, tag_counts(rooms, ids)
+
+
+def tag_counts(rooms: QuerySet, ids: list[int] | None = None) -> dict[str, int]:
+    """How many of ``rooms`` carry each confirmed tag: {slug: count}.  One decision per room and
+    tag, so a plain count per tag id (an index-only scan of room_tag_room_status_tag).  On
+    PostgreSQL, ``ids`` (the rooms' ids, already read) spares running the filters again; SQLite
+    limits the parameters of a query, so it runs them as a subquery."""
+    confirmed = RoomTag.objects.filter(status=RoomTag.Status.CONFIRMED)
+    if ids is not None and connection.vendor == "postgresql":    # one array parameter, not 10,000
+        confirmed = confirmed.filter(RawSQL('"tagging_roomtag"."room_id" = ANY(%s::bigint[])', [ids],
+                                            output_field=BooleanField()))
+    else:
+        confirmed = confirmed.filter(room__in=rooms.order_by().values("pk"))
+    rows = confirmed.order_by().values_list("tag_id").annotate(n=Count("*"))
+    slugs = dict(Tag.objects.values_list("pk", "slug"))
+    return {slugs[tag_id]: n for tag_id, n in rows if tag_id in slugs}
 
 
 def tag_groups(counts: dict[str, int], selected: set[str]) -> list[tuple[str, list[tuple[Tag, int, bool]]]]:
@@ -338,6 +358,12 @@ def district_names(province_code: str = "") -> list[str]:
         return [d.name for d in PLACES().old_districts_of(province_code)]
     return list(Room.objects.filter(is_listed=True).exclude(district="").order_by("district")
                 .values_list("district", flat=True).distinct())
+
+
+def for_cards(rooms: QuerySet) -> QuerySet:
+    """What a result card shows: the room without its long texts (the search document), with its
+    cover, photos and confirmed tags."""
+    return with_listing_details(rooms.defer("search_text", "search_vector").select_related("cover"))
 
 
 def with_listing_details(rooms: QuerySet) -> QuerySet:

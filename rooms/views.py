@@ -11,7 +11,7 @@ from tagging.jobs import latest_job
 from .forms import RoomForm, SignupForm
 from .models import Room
 from .places import PLACES
-from .search import SearchForm, district_names, search_rooms, tag_counts, tag_groups, understand, with_listing_details
+from .search import SearchForm, district_names, result_page, search_rooms, tag_groups, understand, with_listing_details
 from .services import delete_room, save_room_form
 
 PAGE_SIZE = 12
@@ -22,9 +22,7 @@ def search(request):
     form = SearchForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rq = understand(data, request.GET)
-    rooms = search_rooms(rq)
-    counts = tag_counts(rooms)
-    page = Paginator(with_listing_details(rooms.select_related("cover")), PAGE_SIZE).get_page(request.GET.get("trang"))
+    page, counts = result_page(search_rooms(rq), request.GET.get("trang"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("trang", None)
     chosen = set(data.get("dac_diem") or [])

@@ -150,7 +150,10 @@ class RoomTag(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "tag"], name="one_decision_per_room_and_tag")]
-        indexes = [models.Index(fields=["tag", "status"])]
+        # (tag, status, room): the tag filters' semi-joins; (room, status, tag): the per-tag counts.
+        # Both cover their queries, so PostgreSQL answers them from the index alone.
+        indexes = [models.Index(fields=["tag", "status", "room"], name="room_tag_tag_status_room"),
+                   models.Index(fields=["room", "status", "tag"], name="room_tag_room_status_tag")]
         verbose_name = "đặc điểm của phòng"
         verbose_name_plural = "đặc điểm của phòng"
 

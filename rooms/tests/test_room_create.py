@@ -61,7 +61,7 @@ def test_a_bad_photo_rejects_the_form_and_saves_nothing(landlord_client, make_up
 def test_failure_while_saving_leaves_no_row_and_no_file(landlord_client, make_upload, settings, monkeypatch):
     import rooms.services
 
-    def broken_queue(room, reason):
+    def broken_queue(room, reason, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(rooms.services, "queue_tagging", broken_queue)
