@@ -29,9 +29,10 @@ def browser_page(live_server):
         browser.close()
 
 
-def fill_room_form(page, photo, city="TP. Hồ Chí Minh", **fields):
-    """The landlord's "post a room" form: text fields by name, one photo."""
-    for name, value in {**fields, "city": city}.items():
+def fill_room_form(page, photo, city="Hồ Chí Minh", **fields):
+    """The landlord's "post a room" form: the city from its list, text fields by name, one photo."""
+    page.select_option("#id_city", city)
+    for name, value in fields.items():
         page.fill(f"#id_{name}", value)
     page.set_input_files("#id_photos", str(photo))
 
@@ -73,15 +74,60 @@ def test_landlord_journey_in_a_browser(browser_page, live_server, tmp_path, voca
 
     page.goto(f"{live_server.url}/")
     page.fill("#id_q", "gac lung")
-    page.click(".facet-box summary")
+    page.click("#filter-sheet summary")
     page.check("input[name=dac_diem][value=ban_cong]")
     page.check("input[name=dac_diem][value=dieu_hoa]")
-    page.click("#search-form button[type=submit]")
+    page.click(".sheet-apply button")
     page.wait_for_selector(".room-card")
     assert page.locator(".room-card").count() == 1
     assert "Phòng trọ có gác gần ĐH Bách Khoa" in page.inner_text(".room-card h2")
     page.screenshot(path=str(ARTIFACTS / "search-page.png"), full_page=True)
     assert (ARTIFACTS / "tag-page.png").stat().st_size > 0
+
+
+def test_search_on_a_phone_puts_results_first(browser_page, live_server, room_factory, landlord, make_upload):
+    """390×844 (a common phone): after a search the first result card is on the first screen;
+    what the box understood shows as removable chips; the filter sheet opens over the results with
+    the tags grouped and a sticky apply button.  Screenshots: search-phone.png, filter-sheet.png."""
+    from tagging.decisions import save_landlord_tags
+
+    for i in range(14):
+        room = room_factory(title=f"Phòng {i} có máy lạnh", description="Phòng có máy lạnh, wifi, ban công",
+                            district="Quận 10" if i % 2 else "Bình Thạnh", city="Hồ Chí Minh",
+                            price=2_500_000 + i * 100_000, photos=[])
+        save_landlord_tags(room, landlord, {"dieu_hoa", "wifi"} | ({"ban_cong"} if i % 3 == 0 else set()))
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_q", "may lanh q10 duoi 4tr")
+    page.press("#id_q", "Enter")
+    page.wait_for_selector(".understood")
+    chips = page.inner_text(".understood")
+    assert "Điều hòa" in chips and "Quận 10" in chips and "≤ 4 triệu" in chips
+    first = page.locator(".room-card").first.bounding_box()
+    price = page.locator(".room-card .price").first.bounding_box()
+    assert first["y"] < 844 and price["y"] + price["height"] <= 844, (first, price)
+    assert page.locator(".room-card").count() == 7
+    page.screenshot(path=str(ARTIFACTS / "search-phone.png"))
+
+    page.click("#filter-sheet summary")
+    apply = page.locator(".sheet-apply button")
+    box = apply.bounding_box()
+    assert apply.is_visible() and box["y"] + box["height"] <= 844       # sticky at the bottom
+    assert page.locator(".sheet-body legend", has_text="Tiện nghi").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "filter-sheet.png"))
+    page.click(".sheet-close")
+    assert not apply.is_visible()
+    page.click("#filter-sheet summary")
+    page.check("input[name=dac_diem][value=ban_cong]")
+    apply.click()
+    page.wait_for_selector(".understood")
+    assert "Ban công" in page.inner_text(".understood")
+    assert page.locator(".room-card").count() == 2        # rooms 3 and 9: Quận 10, ban công, ≤ 4 triệu
+    page.click(".understood a:has-text('Quận 10')")       # remove a chip
+    page.wait_for_selector(".room-card")
+    assert "Quận 10" not in page.inner_text(".understood") and page.locator(".room-card").count() == 5
 
 
 SHARED_PHOTOS = REPO.parent / "shared" / "data" / "photos" / "labels.csv"
