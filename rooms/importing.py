@@ -168,7 +168,7 @@ def import_listings(path: Path, owner, *, accept_suggestions: bool = False, prog
                 continue
             try:
                 try:
-                    row = json.loads(line)
+                    row = json.loads(line.strip())
                 except json.JSONDecodeError as exc:
                     raise RowError(f"không phải JSON hợp lệ ({exc.msg}, cột {exc.colno})") from None
                 with transaction.atomic():
