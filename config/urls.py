@@ -11,8 +11,6 @@ from tagging import views as tagging_views
 
 urlpatterns = [
     path("", include("rooms.urls")),
-    path("phong/<int:pk>/dac-diem/", tagging_views.room_tags, name="room_tags"),
-    path("phong/<int:pk>/dac-diem/trang-thai", tagging_views.room_tag_status, name="room_tag_status"),
     path("thu-gan-the/", tagging_views.try_tagger, name="try_tagger"),
     path("dac-diem/", tagging_views.vocabulary, name="vocabulary"),
     path("health", tagging_views.health, name="health"),

@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
-from .images import process_photo
+from photos.processing import process_photo
 from .models import Room
 from .places import PLACES
 from .pricing import PriceError, format_price_vnd, parse_price_vnd
@@ -32,7 +32,7 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 
 class MultiplePhotoField(forms.FileField):
-    """Several photos at once; each is checked and re-encoded by rooms.images.process_photo."""
+    """Several photos at once; each is checked and re-encoded by photos.processing.process_photo."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))

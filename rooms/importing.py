@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils.datastructures import MultiValueDict
 
 from .forms import RoomForm
-from .images import process_photo
+from photos.processing import process_photo
 from .models import Room
 from .services import save_room_form
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from mlcore.text import fold_text
 
+from tagging.models import RoomTag, Tag
+
 from .places import resolve_place
 
 
@@ -168,8 +170,6 @@ class Room(models.Model):
         return f"https://zalo.me/{self.contact_phone}" if self.contact_phone else ""
 
     def confirmed_tags(self):
-        from tagging.models import Tag, RoomTag
-
         return Tag.objects.filter(room_tags__room=self, room_tags__status=RoomTag.Status.CONFIRMED)
 
 

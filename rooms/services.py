@@ -8,7 +8,7 @@ from django.db import transaction
 
 from tagging.jobs import queue_tagging
 
-from .images import ProcessedPhoto
+from photos.processing import ProcessedPhoto
 from .models import Room, RoomImage
 
 

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from rooms.images import process_photo
+from photos.processing import process_photo
 
 from .models import TaggingJob
 from .services import TextTooLong, suggest_tags

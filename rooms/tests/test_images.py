@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from conftest import photo_bytes
-from rooms.images import process_photo
+from photos.processing import process_photo
 
 
 @pytest.mark.parametrize("fmt, ext", [("JPEG", "jpg"), ("PNG", "png"), ("WEBP", "webp")])

@@ -48,7 +48,7 @@ def test_editing_only_the_price_does_not_retag(landlord_client, room_factory):
 
 def test_adding_and_removing_photos_retags(landlord_client, room_factory, make_upload, committed):
     from conftest import photo_bytes
-    from rooms.images import ProcessedPhoto
+    from photos.processing import ProcessedPhoto
 
     room = room_factory(photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg")])
     old = room.images.get()
@@ -78,7 +78,7 @@ def test_owner_deletes_a_room_with_its_photo_files(landlord_client, room_factory
     import os
 
     from conftest import photo_bytes
-    from rooms.images import ProcessedPhoto
+    from photos.processing import ProcessedPhoto
     from rooms.models import Room
 
     room = room_factory(photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg")])

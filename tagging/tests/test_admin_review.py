@@ -60,7 +60,7 @@ def test_admin_is_staff_only(client, landlord):
 
 def test_review_list_shows_the_photo_behind_a_photo_suggestion(admin_client, room_factory):
     from conftest import photo_bytes
-    from rooms.images import ProcessedPhoto
+    from photos.processing import ProcessedPhoto
     from tagging.models import Tag
 
     room = room_factory(description="Phòng trọ", photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg")])

@@ -48,7 +48,7 @@ def test_a_failed_analysis_says_so_and_still_allows_tagging(landlord_client, roo
 
 def test_a_photo_suggestion_shows_the_photo_that_drove_it(landlord_client, room_factory):
     from conftest import photo_bytes
-    from rooms.images import ProcessedPhoto
+    from photos.processing import ProcessedPhoto
     from tagging.models import Tag, TagSuggestion
 
     room = room_factory(description="Phòng trọ", photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg"),
