@@ -100,6 +100,9 @@ class Room(models.Model):
     available_from = models.DateField("dọn vào từ", null=True, blank=True)
     cover = models.ForeignKey("RoomImage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                               verbose_name="ảnh bìa")
+    tags_confirmed_at = models.DateTimeField(
+        "chủ trọ xác nhận đặc điểm lúc", null=True, blank=True,
+        help_text="Trống: chủ trọ chưa lưu trang đặc điểm; phòng hiện các gợi ý chắc chắn, đánh dấu “tự động”.")
     external_id = models.CharField("mã tin gốc", max_length=100, null=True, blank=True,
                                    help_text="Mã của tin ở nơi khác, khi tin được nhập hàng loạt.")
     contact_phone = models.CharField("số điện thoại liên hệ", max_length=20, blank=True,
@@ -153,6 +156,12 @@ class Room(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "city", "district", "ward",
                                        "province_code", "ward_code"}
         super().save(*args, **kwargs)
+
+    def mark_tags_confirmed(self) -> None:
+        """The landlord saved the tag page: from now on the room shows only decided tags."""
+        if self.tags_confirmed_at is None:
+            self.tags_confirmed_at = timezone.now()
+            type(self).objects.filter(pk=self.pk).update(tags_confirmed_at=self.tags_confirmed_at)
 
     @property
     def place(self) -> str:

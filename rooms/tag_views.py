@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tagging.decisions import save_landlord_tags, tag_choices
+from tagging.decisions import needs_recheck, save_landlord_tags, tag_choices
 from tagging.jobs import latest_job
 
 from .views import own_room
@@ -29,7 +29,8 @@ def room_tags(request, pk):
     suggested, others = tag_choices(room)
     return render(request, "tagging/room_tags.html", {
         "room": room, "job": job, "suggested": suggested, "others": others,
-        "analysing": job is not None and not job.is_finished,
+        "analysing": job is not None and not job.is_finished, "recheck": needs_recheck(room),
+        "undecided": room.tags_confirmed_at is None,
     })
 
 

@@ -6,7 +6,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from django.db.models import Count, Q
+
 from tagging.jobs import latest_job
+from tagging.models import RoomTag
 
 from .forms import RoomForm, SignupForm
 from .models import Room
@@ -85,7 +88,8 @@ def room_delete(request, pk):
 
 @login_required
 def my_rooms(request):
-    rooms = list(with_listing_details(Room.objects.filter(owner=request.user)))
+    recheck = Count("room_tags", filter=Q(room_tags__status=RoomTag.Status.NEEDS_RECHECK))
+    rooms = list(with_listing_details(Room.objects.filter(owner=request.user).annotate(recheck_count=recheck)))
     for room in rooms:
         room.job = latest_job(room)
     return render(request, "rooms/my_rooms.html", {"rooms": rooms})

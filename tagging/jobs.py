@@ -70,9 +70,10 @@ def run_job(job_id: int) -> TaggingJob | None:
         job.error = ""
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "model_version", "mode", "error", "finished_at"])
-        if job.accept_suggestions:
-            from .decisions import accept_pre_ticked  # decisions reads this module's suggestions
+        from .decisions import accept_pre_ticked, reconcile  # decisions reads this module's suggestions
 
+        reconcile(room, set(result.extra.get("denied", ())))
+        if job.accept_suggestions:
             accept_pre_ticked(room)
     return job
 

@@ -130,12 +130,14 @@ class RoomTag(models.Model):
     """A person's decision about a tag on a room: confirmed (shown and searchable) or removed."""
 
     class Source(models.TextChoices):
+        AUTO = "auto", "tự động (chủ trọ chưa xác nhận)"
         MODEL = "model", "mô hình (được chủ trọ giữ)"
         LANDLORD = "landlord", "chủ trọ"
         ADMIN = "admin", "quản trị viên"
 
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "đã xác nhận"
+        NEEDS_RECHECK = "recheck", "cần xác nhận lại"
         REMOVED = "removed", "đã bỏ"
 
     room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="room_tags",
@@ -145,6 +147,10 @@ class RoomTag(models.Model):
     source = models.CharField("nguồn", max_length=10, choices=Source.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+", verbose_name="người quyết định")
+    # The words (or "ảnh") that supported the tag when it was decided: a removed suggestion comes
+    # back only when the text about it changed.
+    evidence_text = models.TextField("bằng chứng lúc quyết định", blank=True)
+    note = models.CharField("ghi chú", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField("lúc", auto_now=True)
 
@@ -159,3 +165,17 @@ class RoomTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} – phòng #{self.room_id} ({self.get_status_display()})"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.source == self.Source.AUTO
+
+    def ask_again(self, note: str) -> None:
+        """Hide the tag from renters until the landlord looks again ("cần xác nhận lại")."""
+        self.status, self.note = self.Status.NEEDS_RECHECK, note[:200]
+        self.save(update_fields=["status", "note", "updated_at"])
+
+    def restore(self) -> None:
+        """The evidence is back: the earlier confirmation holds again."""
+        self.status, self.note = self.Status.CONFIRMED, ""
+        self.save(update_fields=["status", "note", "updated_at"])

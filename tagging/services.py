@@ -78,8 +78,9 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> Suggestion
         source = "both" if evidence and photos else ("image" if photos else "text")
         threshold = tagger.threshold(m.slug, has_text, photo_only=source == "image")
         suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source))
+    denied = sorted(m.slug for m in default_lexicon().denied(text))   # "không có máy lạnh"
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
-                            len(use_images))
+                            len(use_images), extra={"denied": denied})
 
 
 def read_search_query(text: str) -> ParsedQuery:

@@ -33,9 +33,10 @@ def test_saving_confirms_ticked_and_removes_unticked(landlord_client, room_facto
 
 def test_unknown_tag_is_refused_without_changes(landlord_client, room_factory):
     room = room_factory()
+    before = list(RoomTag.objects.filter(room=room).values())
     response = landlord_client.post(reverse("room_tags", args=[room.pk]), {"tags": ["ho_boi"]}, follow=True)
     assert "Có đặc điểm không hợp lệ" in response.content.decode()
-    assert not RoomTag.objects.filter(room=room).exists()
+    assert list(RoomTag.objects.filter(room=room).values()) == before
 
 
 def test_a_failed_analysis_says_so_and_still_allows_tagging(landlord_client, room_factory):
