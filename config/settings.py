@@ -142,6 +142,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# `celery -A config beat` (one per deployment) sends the requeue every 30 s: a job whose worker
+# died is running again within ~90 s, with no manual command (tagging.jobs.requeue_stale).
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-tagging-jobs": {"task": "tagging.requeue_stale_jobs",
+                                   "schedule": float(os.environ.get("REQUEUE_EVERY_SECONDS", "30"))},
+}
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -95,6 +95,7 @@ class RoomForm(forms.ModelForm):
         for name in ("room_type", "water_price_unit"):   # left out = the model's default
             self.fields[name].required = False
         self.fields["max_occupants"].widget.attrs.update({"min": 1, "max": 50})
+        self.fields["description"].widget.attrs["maxlength"] = settings.TAGGING_MAX_TEXT_CHARS
         self.fields["max_occupants"].validators.append(lambda v: _occupants_ok(v))
         photos = list(self.instance.images.all()) if self.instance.pk else []
         if self.instance.pk:
@@ -124,6 +125,16 @@ class RoomForm(forms.ModelForm):
         def rank(img):
             return (self.cleaned_data.get(f"photo_position_{img.pk}") or img.position + 1, img.position, img.pk)
         return [img.pk for img in sorted(self.photos, key=rank)]
+
+    def clean_description(self):
+        """The tagger reads title and description together, up to settings.TAGGING_MAX_TEXT_CHARS:
+        a longer text is refused here, not by a job that would fail later."""
+        description = self.cleaned_data["description"]
+        limit = settings.TAGGING_MAX_TEXT_CHARS - len(self.data.get("title", "")) - 1
+        if len(description) > limit:
+            raise forms.ValidationError(f"Mô tả quá dài: {len(description):,} ký tự, tối đa {max(limit, 0):,} "
+                                        f"(cùng tiêu đề không quá {settings.TAGGING_MAX_TEXT_CHARS:,}).".replace(",", "."))
+        return description
 
     def clean_room_type(self):
         return self.cleaned_data["room_type"] or Room._meta.get_field("room_type").default

@@ -2,22 +2,61 @@
 
 ``queue_tagging(room)`` creates a TaggingJob inside the caller's transaction and hands it to Celery
 once that transaction commits.  ``run_job(job_id)`` is what the worker does; it is idempotent: a
-repeated or redelivered job replaces its own suggestions and never duplicates them.  A job whose
-hand-off failed (broker down) or whose worker died stays ``queued``/``running`` in the database,
-and ``manage.py requeue_tagging_jobs`` sends it again.
+repeated or redelivered job replaces its own suggestions and never duplicates them.
+
+Failures: a transient one (database, broker, file system) is retried by the task with backoff,
+and, once its retries are spent, again later by the requeue; a permanent one (a text too long, an
+unreadable photo) fails once with a message the landlord understands.  ``requeue_stale()`` runs
+every 30 s under Celery beat (``tagging.requeue_stale_jobs``): it sends again the jobs of a dead
+worker (running for over a minute since ``started_at``), jobs whose message was lost (queued for
+over five minutes since ``enqueued_at``) and failed transient jobs whose ``retry_after`` passed.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
 from .models import Tag, TaggingJob, TagSuggestion
-from .services import suggest_tags
+from .services import TextTooLong, suggest_tags
 
 log = logging.getLogger(__name__)
+
+STALE_RUNNING = timedelta(seconds=60)       # a job takes seconds; a minute means its worker died
+STALE_QUEUED = timedelta(minutes=5)         # sent but never started: the message was lost
+RETRY_LATER = timedelta(minutes=5)          # a transient failure out of quick retries waits this long
+MAX_ATTEMPTS = 12                           # in all, after which a transient failure stays failed
+
+
+class PermanentJobError(Exception):
+    """A failure no retry can fix; ``message`` is for the landlord."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def classify(exc: BaseException) -> tuple[bool, str]:
+    """(transient?, the landlord's message) for a job's exception."""
+    if isinstance(exc, PermanentJobError):
+        return False, exc.message
+    if isinstance(exc, TextTooLong):
+        return False, str(exc)
+    if isinstance(exc, (UnidentifiedImageError, Image.DecompressionBombError, SyntaxError)):
+        return False, "Không đọc được một ảnh của phòng; hãy xóa ảnh đó và tải lại ảnh khác."
+    if isinstance(exc, (DatabaseError, ConnectionError, TimeoutError, OSError)) or _is_broker_error(exc):
+        return True, "Hệ thống đang bận; phòng sẽ được phân tích lại tự động."
+    return False, "Chưa phân tích được phòng này; bạn vẫn có thể tự chọn đặc điểm."
+
+
+def _is_broker_error(exc: BaseException) -> bool:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
+    return isinstance(exc, (BrokerError, RedisError))
 
 
 def queue_tagging(room, reason: str = "created", accept_suggestions: bool = False) -> TaggingJob:
@@ -30,10 +69,10 @@ def send_job(job_id: int) -> bool:
     """Hand a job to the task queue; False (job left queued, logged) when the broker is down."""
     from .tasks import run_tagging_job
 
-    TaggingJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    TaggingJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())   # staleness counts from here
     try:
         run_tagging_job.delay(job_id)
-    except Exception:  # broker unreachable: the job stays queued for requeue_tagging_jobs
+    except Exception:  # broker unreachable: the job stays queued; the requeue sends it again
         log.exception("could not enqueue tagging job %s; it stays queued", job_id)
         return False
     return True
@@ -43,12 +82,10 @@ def run_job(job_id: int) -> TaggingJob | None:
     """Run one job: suggestions for the room's current text and photos. None if the job is gone."""
     with transaction.atomic():
         job = TaggingJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status == TaggingJob.Status.DONE:
+        if job is None or job.status == TaggingJob.Status.DONE or (job.status == TaggingJob.Status.FAILED
+                                                                   and job.permanent):
             return job
-        job.status = TaggingJob.Status.RUNNING
-        job.attempts += 1
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "attempts", "started_at"])
+        job.mark_running()
 
     room = job.room
     images = [img.image.path for img in room.images.all()]
@@ -64,12 +101,7 @@ def run_job(job_id: int) -> TaggingJob | None:
             TagSuggestion(room=room, job=job, tag=tags[s.slug], confidence=s.confidence, threshold=s.threshold,
                           evidence=s.evidence, source=s.source, model_version=result.model_version)
             for s in result.suggestions if s.slug in tags])
-        job.status = TaggingJob.Status.DONE
-        job.model_version = result.model_version
-        job.mode = result.mode
-        job.error = ""
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "model_version", "mode", "error", "finished_at"])
+        job.mark_done(result.model_version, result.mode)
         from .decisions import accept_pre_ticked, reconcile  # decisions reads this module's suggestions
 
         reconcile(room, set(result.extra.get("denied", ())))
@@ -78,12 +110,21 @@ def run_job(job_id: int) -> TaggingJob | None:
     return job
 
 
-def record_failure(job_id: int, exc: BaseException, final: bool) -> None:
-    """Note an attempt's error on the job; ``final`` marks it failed, otherwise it waits for a retry."""
-    status = TaggingJob.Status.FAILED if final else TaggingJob.Status.QUEUED
-    TaggingJob.objects.filter(pk=job_id).update(
-        status=status, error=f"{type(exc).__name__}: {exc}"[:2000],
-        finished_at=timezone.now() if final else None)
+def record_failure(job_id: int, exc: BaseException, final: bool) -> bool:
+    """Note a failed attempt; returns True when it should be retried now (transient, not final).
+    A permanent failure ends the job at once with its message; a transient one out of retries
+    waits for the requeue (``retry_after``), unless the job has had MAX_ATTEMPTS already."""
+    job = TaggingJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return False
+    transient, message = classify(exc)
+    error = f"{type(exc).__name__}: {exc}"
+    if transient and not final:
+        job.mark_retrying(error)
+        return True
+    later = transient and job.attempts < MAX_ATTEMPTS
+    job.mark_failed(error, message, permanent=not later, retry_after=timezone.now() + RETRY_LATER if later else None)
+    return False
 
 
 def latest_job(room) -> TaggingJob | None:
@@ -98,8 +139,25 @@ def current_suggestions(room):
     return job.suggestions.select_related("tag").order_by("-confidence", "tag__position")
 
 
-def stale_jobs(older_than: timedelta):
-    """Jobs that should have finished by now: never sent, lost with a broker, or with a dead worker."""
-    cutoff = timezone.now() - older_than
-    return TaggingJob.objects.filter(status__in=[TaggingJob.Status.QUEUED, TaggingJob.Status.RUNNING],
-                                     created_at__lt=cutoff)
+def stale_jobs(now=None):
+    """Jobs that should have finished by now and can be sent again (see the module docstring)."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    return TaggingJob.objects.filter(
+        Q(status=TaggingJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING)
+        | Q(status=TaggingJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED)
+        | Q(status=TaggingJob.Status.QUEUED, enqueued_at__isnull=True, created_at__lt=now - STALE_QUEUED)
+        | Q(status=TaggingJob.Status.FAILED, permanent=False, retry_after__lte=now))
+
+
+def requeue_stale(now=None) -> tuple[int, int]:
+    """Send the stale jobs again: (sent, could not be sent)."""
+    sent = failed = 0
+    for job in stale_jobs(now):
+        job.requeue()
+        if send_job(job.pk):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

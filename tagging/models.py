@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Tag(models.Model):
@@ -42,6 +43,9 @@ class TaggingJob(models.Model):
     model_version = models.CharField("phiên bản mô hình", max_length=100, blank=True)
     mode = models.CharField("chế độ", max_length=20, blank=True)
     error = models.TextField("lỗi", blank=True)
+    message = models.CharField("lời nhắn cho chủ trọ", max_length=300, blank=True)
+    permanent = models.BooleanField("lỗi không thử lại được", default=False)
+    retry_after = models.DateTimeField("thử lại sau", null=True, blank=True)
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     enqueued_at = models.DateTimeField("gửi vào hàng đợi lúc", null=True, blank=True)
     started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
@@ -58,6 +62,45 @@ class TaggingJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def will_retry(self) -> bool:
+        """A failed job the requeue will send again (a transient cause)."""
+        return self.status == self.Status.FAILED and not self.permanent and self.retry_after is not None
+
+    # -- state changes (as healthchecks keeps them: one method per transition) --------------------
+    def mark_sent(self) -> None:
+        self.enqueued_at = timezone.now()
+        self.save(update_fields=["enqueued_at"])
+
+    def mark_running(self) -> None:
+        self.status, self.started_at = self.Status.RUNNING, timezone.now()
+        self.attempts += 1
+        self.save(update_fields=["status", "attempts", "started_at"])
+
+    def mark_done(self, model_version: str, mode: str) -> None:
+        self.status, self.model_version, self.mode = self.Status.DONE, model_version, mode
+        self.error, self.message, self.permanent, self.retry_after = "", "", False, None
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "model_version", "mode", "error", "message", "permanent", "retry_after",
+                                 "finished_at"])
+
+    def mark_retrying(self, error: str) -> None:
+        """A transient failure; the task retries it shortly."""
+        self.status, self.error = self.Status.QUEUED, error[:2000]
+        self.save(update_fields=["status", "error"])
+
+    def mark_failed(self, error: str, message: str, permanent: bool, retry_after=None) -> None:
+        """Out of retries (``retry_after``: when the requeue tries again) or a permanent failure."""
+        self.status, self.error, self.message = self.Status.FAILED, error[:2000], message[:300]
+        self.permanent, self.retry_after = permanent, None if permanent else retry_after
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "message", "permanent", "retry_after", "finished_at"])
+
+    def requeue(self) -> None:
+        """Back in the queue: a dead worker's job, a lost message, a transient failure's later try."""
+        self.status, self.retry_after, self.enqueued_at = self.Status.QUEUED, None, timezone.now()
+        self.save(update_fields=["status", "retry_after", "enqueued_at"])
 
     @property
     def duration_ms(self) -> int | None:

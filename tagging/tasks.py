@@ -8,13 +8,20 @@ MAX_RETRIES = 3
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES,
              name="tagging.run_tagging_job")
 def run_tagging_job(self, job_id: int) -> str:
-    """Worker side of a TaggingJob; bounded retries with exponential backoff (2 s, 4 s, 8 s)."""
+    """Worker side of a TaggingJob.  A transient failure is retried with exponential backoff (2 s,
+    4 s, 8 s), then left for the requeue; a permanent one ends the job with its message."""
     try:
         job = jobs.run_job(job_id)
     except Exception as exc:
-        final = self.request.retries >= MAX_RETRIES
-        jobs.record_failure(job_id, exc, final=final)
-        if final:
-            raise
-        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1))
+        if jobs.record_failure(job_id, exc, final=self.request.retries >= MAX_RETRIES):
+            raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1))
+        return "failed"
     return job.status if job else "gone"
+
+
+@shared_task(name="tagging.requeue_stale_jobs", ignore_result=True)
+def requeue_stale_jobs() -> str:
+    """Run by Celery beat every 30 s (settings.CELERY_BEAT_SCHEDULE): dead workers' jobs, lost
+    messages and transient failures whose time has come are sent again."""
+    sent, failed = jobs.requeue_stale()
+    return f"requeued {sent}, could not send {failed}"

@@ -128,3 +128,12 @@ def test_district_spellings_become_one(landlord_client, client):
     landlord_client.post(reverse("room_create"), form_data(district="Q10"))
     assert Room.objects.get().district == "Quận 10"
     assert client.get(reverse("search"), {"quan": "quan 10"}).context["total"] == 1
+
+
+def test_a_description_over_the_tagging_limit_is_a_form_error(landlord_client, settings):
+    settings.TAGGING_MAX_TEXT_CHARS = 200
+    response = landlord_client.post(reverse("room_create"), form_data(description="Phòng đẹp. " * 30))
+    assert response.status_code == 400 and "Mô tả quá dài" in response.content.decode()
+    assert not Room.objects.exists()
+    ok = landlord_client.post(reverse("room_create"), form_data(description="Phòng đẹp. " * 10))
+    assert ok.status_code == 302

@@ -5,7 +5,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from django.db import OperationalError
+from django.urls import reverse
+from PIL import UnidentifiedImageError
+
 from tagging import jobs, tasks
+from tagging.services import TextTooLong
 from tagging.models import TaggingJob, TagSuggestion
 
 
@@ -23,22 +28,55 @@ def test_repeated_delivery_never_duplicates_suggestions(room_factory):
     assert job.status == TaggingJob.Status.DONE and job.attempts == 2
 
 
-def test_failures_are_retried_then_recorded(room_factory, monkeypatch):
+def test_transient_failures_are_retried_then_left_for_the_requeue(room_factory, monkeypatch):
     room = room_factory()
     job = jobs.queue_tagging(room, reason="retag")
     calls = []
 
     def broken(text, images=()):
         calls.append(1)
-        raise RuntimeError("model crashed")
+        raise OperationalError("could not connect to server")
 
     monkeypatch.setattr(jobs, "suggest_tags", broken)
-    result = tasks.run_tagging_job.apply(args=[job.pk])   # eager: retries run at once
-    assert result.failed()
+    assert tasks.run_tagging_job.apply(args=[job.pk]).get() == "failed"   # eager: retries run at once
     job.refresh_from_db()
     assert len(calls) == tasks.MAX_RETRIES + 1
     assert job.status == TaggingJob.Status.FAILED and job.attempts == tasks.MAX_RETRIES + 1
-    assert job.error == "RuntimeError: model crashed" and job.finished_at is not None
+    assert job.error == "OperationalError: could not connect to server" and job.finished_at is not None
+    assert job.will_retry and not job.permanent and job.retry_after > timezone.now()
+    # later, the requeue (Celery beat) sends it again and it succeeds
+    monkeypatch.undo()
+    sent = []
+    monkeypatch.setattr(tasks.run_tagging_job, "delay", lambda job_id: sent.append(job_id))
+    assert jobs.requeue_stale() == (0, 0)                           # not yet
+    assert jobs.requeue_stale(now=job.retry_after + timedelta(seconds=1)) == (1, 0) and sent == [job.pk]
+    jobs.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == TaggingJob.Status.DONE and job.message == "" and job.retry_after is None
+
+
+@pytest.mark.parametrize("error, message", [
+    (lambda: TextTooLong("Mô tả quá dài (tối đa 20000 ký tự)."), "Mô tả quá dài (tối đa 20000 ký tự)."),
+    (lambda: UnidentifiedImageError("cannot identify image file"), "Không đọc được một ảnh của phòng"),
+    (lambda: RuntimeError("model crashed"), "Chưa phân tích được phòng này"),
+])
+def test_a_permanent_failure_fails_once_with_a_message(room_factory, monkeypatch, landlord_client, error, message):
+    room = room_factory()
+    job = jobs.queue_tagging(room, reason="retag")
+    calls = []
+
+    def broken(text, images=()):
+        calls.append(1)
+        raise error()
+
+    monkeypatch.setattr(jobs, "suggest_tags", broken)
+    assert tasks.run_tagging_job.apply(args=[job.pk]).get() == "failed"
+    job.refresh_from_db()
+    assert len(calls) == 1 and job.status == TaggingJob.Status.FAILED and job.permanent and not job.will_retry
+    assert message in job.message
+    assert job not in jobs.stale_jobs(now=timezone.now() + timedelta(days=1))
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    assert message in page and "thử lại" not in page.split('id="tag-form"')[0]
 
 
 def test_a_transient_failure_recovers(room_factory, monkeypatch):
@@ -74,14 +112,32 @@ def test_task_is_acked_late_and_rejected_when_the_worker_dies():
 
 def test_requeue_sends_stale_jobs_again(room_factory, monkeypatch, capsys):
     room = room_factory()
-    job = jobs.queue_tagging(room)               # never handed over (no on_commit in this test)
-    TaggingJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=30))
-    fresh = jobs.queue_tagging(room)
+    now = timezone.now()
+    lost = jobs.queue_tagging(room)              # never handed over (no on_commit in this test)
+    TaggingJob.objects.filter(pk=lost.pk).update(created_at=now - timedelta(minutes=30))
+    dead = jobs.queue_tagging(room)              # its worker was killed mid-run
+    TaggingJob.objects.filter(pk=dead.pk).update(status="running", enqueued_at=now - timedelta(minutes=2),
+                                                 started_at=now - timedelta(seconds=61))
+    busy = jobs.queue_tagging(room)              # running right now: left alone
+    TaggingJob.objects.filter(pk=busy.pk).update(status="running", enqueued_at=now - timedelta(hours=1),
+                                                 started_at=now - timedelta(seconds=5))
+    waiting = jobs.queue_tagging(room)           # sent a minute ago, waiting its turn: left alone
+    TaggingJob.objects.filter(pk=waiting.pk).update(enqueued_at=now - timedelta(minutes=1),
+                                                    created_at=now - timedelta(hours=1))
     sent = []
     monkeypatch.setattr(tasks.run_tagging_job, "delay", lambda job_id: sent.append(job_id))
-    call_command("requeue_tagging_jobs", "--minutes", "10")
-    assert sent == [job.pk] and fresh.pk not in sent
-    assert "requeued 1 job(s)" in capsys.readouterr().out
+    call_command("requeue_tagging_jobs")
+    assert sorted(sent) == sorted([lost.pk, dead.pk])
+    assert TaggingJob.objects.get(pk=dead.pk).status == "queued"
+    assert "requeued 2 job(s)" in capsys.readouterr().out
+
+
+def test_beat_runs_the_requeue_every_30_seconds(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["requeue-stale-tagging-jobs"]
+    assert entry["task"] == "tagging.requeue_stale_jobs" and entry["schedule"] <= 30
+    assert "tagging.requeue_stale_jobs" in app.tasks
 
 
 def test_model_is_loaded_once_per_process(settings, monkeypatch):
