@@ -144,6 +144,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 # `celery -A config beat` (one per deployment) sends the requeue every 30 s: a job whose worker
 # died is running again within ~90 s, with no manual command (tagging.jobs.requeue_stale).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-tagging-jobs": {"task": "tagging.requeue_stale_jobs",
                                    "schedule": float(os.environ.get("REQUEUE_EVERY_SECONDS", "30"))},

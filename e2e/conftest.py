@@ -1,5 +1,6 @@
 """The real stack for end-to-end tests: PostgreSQL, Redis, and a live Celery worker process."""
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,6 +11,34 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", REPO / "artifacts")) / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 414, "height": 900}, locale="vi-VN")  # a phone
+        page.set_default_timeout(20_000)
+        yield page
+        browser.close()
+
+
+def fill_room_form(page, photo, city="Hồ Chí Minh", **fields):
+    """The landlord's "post a room" form: the city from its list, text fields by name, one photo."""
+    page.select_option("#id_city", city)
+    for name, value in fields.items():
+        page.fill(f"#id_{name}", value)
+    page.set_input_files("#id_photos", str(photo))
 
 
 def redis_available() -> bool:
@@ -43,7 +72,7 @@ def real_stack(transactional_db, settings, tmp_path):
     env = {**os.environ,
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
                            f"{db['PORT'] or 5432}/{db['NAME']}",
-           "CELERY_BROKER_URL": REDIS_URL, "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+           "CELERY_BROKER_URL": REDIS_URL, "MEDIA_ROOT": str(settings.MEDIA_ROOT), "CELERY_TASK_DEFAULT_QUEUE": queue,
            "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
     workers = []
 
@@ -57,12 +86,22 @@ def real_stack(transactional_db, settings, tmp_path):
             workers.append((proc, log))
             return proc
 
+        def start_beat(self):
+            """Celery beat with the production schedule (the requeue every 30 s)."""
+            log = open(tmp_path / "beat.log", "w")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
+                 "--schedule", str(tmp_path / "beat-schedule")],
+                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            workers.append((proc, log))
+            return proc
+
         def kill_worker(self, proc):
             proc.kill()
             proc.wait(timeout=30)
 
         def worker_log(self):
-            return "\n".join((tmp_path / f"worker{i}.log").read_text() for i in range(len(workers)))
+            return "\n".join(p.read_text() for p in sorted(tmp_path.glob("*.log")))
 
     yield Stack()
     for proc, log in workers:

@@ -1,40 +1,13 @@
 """The landlord journey in a real browser (Debian's Chromium driven by Playwright), with
 screenshots of the tag page and the search page saved under artifacts/screenshots/."""
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import photo_bytes
+from e2e.conftest import ARTIFACTS, fill_room_form
 
 REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", REPO / "artifacts")) / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture
-def browser_page(live_server):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 414, "height": 900}, locale="vi-VN")  # a phone
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
-
-
-def fill_room_form(page, photo, city="Hồ Chí Minh", **fields):
-    """The landlord's "post a room" form: the city from its list, text fields by name, one photo."""
-    page.select_option("#id_city", city)
-    for name, value in fields.items():
-        page.fill(f"#id_{name}", value)
-    page.set_input_files("#id_photos", str(photo))
 
 
 def test_landlord_journey_in_a_browser(browser_page, live_server, tmp_path, vocabulary):

@@ -77,3 +77,84 @@ def test_a_job_waits_in_the_queue_while_no_worker_runs(real_stack, client, make_
     job = wait_for(lambda: TaggingJob.objects.filter(room=room, status="done").first(),
                    what="a new worker to pick up the queued job")
     assert {"thang_may", "may_giat"} <= set(job.suggestions.values_list("tag__slug", flat=True))
+
+
+def test_an_edit_that_denies_a_tag_hides_it_on_the_real_stack(real_stack, browser_page, live_server, client,
+                                                                tmp_path, django_user_model):
+    """Post "có máy lạnh" → confirm → edit to "không có máy lạnh": Điều hòa leaves public search and
+    the API, and the landlord sees the warning (screenshot tag-page-recheck.png)."""
+    from conftest import photo_bytes
+    from e2e.conftest import ARTIFACTS, fill_room_form
+    from tagging.services import load_vocabulary
+
+    load_vocabulary()
+    real_stack.start_worker()
+    django_user_model.objects.create_user("chutro_sua", password="mot-mat-khau-rat-dai")
+    page = browser_page
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro_sua")
+    page.fill("#id_password", "mot-mat-khau-rat-dai")
+    page.click("button[type=submit]")
+    photo = tmp_path / "phong.jpg"
+    photo.write_bytes(photo_bytes(size=(640, 480), color=(200, 200, 190)))
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    fill_room_form(page, photo, title="Phòng trọ Quận 10", description="Phòng có máy lạnh, wifi, gác lửng.",
+                   price="3tr5", area="22", address="12 Lý Thường Kiệt", district="Quận 10")
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#suggestions", timeout=120_000)       # the live worker tagged it
+    assert page.is_checked("input[value=dieu_hoa]")
+    page.click("#tag-form button[type=submit]")
+    page.wait_for_url("**/phong/*/")
+    room = Room.objects.get(title="Phòng trọ Quận 10")
+
+    def public():
+        on_page = {r.pk for r in client.get(reverse("search"), {"q": "máy lạnh"}).context["page"]}
+        in_api = {r["id"] for r in client.get("/api/rooms/", {"dac_diem": "dieu_hoa"}).json()["results"]}
+        return on_page, in_api
+
+    assert public() == ({room.pk}, {room.pk})
+    page.goto(f"{live_server.url}/phong/{room.pk}/sua/")
+    page.fill("#id_description", "Phòng không có máy lạnh, có wifi, gác lửng.")
+    page.click("#room-form button[type=submit]")
+    page.wait_for_url("**/dac-diem/")
+    wait_for(lambda: TaggingJob.objects.filter(room=room, status="done").count() == 2, timeout=120,
+             what="the edit to be tagged again")
+    page.reload()
+    assert page.is_visible("#recheck") and "Điều hòa" in page.inner_text("#recheck")
+    assert not page.is_checked("input[value=dieu_hoa]")
+    page.screenshot(path=str(ARTIFACTS / "tag-page-recheck.png"), full_page=True)
+    assert public() == (set(), set())
+    page.goto(f"{live_server.url}/phong-cua-toi/")
+    assert "1 đặc điểm cần xác nhận lại" in page.inner_text("main")
+
+
+def test_a_killed_worker_loses_no_job_and_nobody_runs_a_command(real_stack, client, make_upload,
+                                                                 django_user_model):
+    """kill -9 of the worker with a job in flight: Celery beat's requeue and a fresh worker finish
+    every job within 3 minutes; none lost, none duplicated."""
+    from tagging.models import TagSuggestion
+    from tagging.services import load_vocabulary
+
+    load_vocabulary()
+    landlord = django_user_model.objects.create_user("chutro_kill", password="mat-khau-dai-123")
+    client.force_login(landlord)
+    real_stack.start_beat()
+    first = real_stack.start_worker()
+    for i in range(8):
+        post_room(client, make_upload, f"Phòng số {i}", "Phòng có máy lạnh, wifi, ban công, gần chợ")
+    wait_for(lambda: TaggingJob.objects.filter(status="running").exists(), timeout=60,
+             what="a job in flight on the first worker")
+    in_flight = list(TaggingJob.objects.filter(status="running").values_list("pk", flat=True))
+    real_stack.kill_worker(first)                   # SIGKILL, mid-job
+    killed_at = time.monotonic()
+    real_stack.start_worker()                       # the supervisor's restart (or another worker)
+    wait_for(lambda: TaggingJob.objects.exclude(status="done").count() == 0, timeout=180,
+             what=f"every job done after the kill (in flight: {in_flight})\n" + real_stack.worker_log()[-3000:])
+    took = time.monotonic() - killed_at
+    jobs = TaggingJob.objects.all()
+    assert jobs.count() == 8 and set(jobs.values_list("room_id", flat=True)) == set(
+        Room.objects.values_list("pk", flat=True))                               # 0 lost
+    for job in jobs:                                                             # 0 duplicated
+        slugs = list(TagSuggestion.objects.filter(job=job).values_list("tag__slug", flat=True))
+        assert slugs and len(slugs) == len(set(slugs)), job
+    print(f"\nkill -9 with {len(in_flight)} job(s) in flight: all 8 jobs done {took:.0f} s after the kill")
