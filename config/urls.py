@@ -9,6 +9,10 @@ from rooms import api as rooms_api
 from tagging import api as tagging_api
 from tagging import views as tagging_views
 
+admin.site.site_header = "Quản trị Phòng Trọ AI"
+admin.site.site_title = "Quản trị Phòng Trọ AI"
+admin.site.index_title = "Trang quản trị"
+
 urlpatterns = [
     path("", include("rooms.urls")),
     path("thu-gan-the/", tagging_views.try_tagger, name="try_tagger"),

@@ -55,6 +55,7 @@ class TagMatch:
     confidence: float
     evidence: tuple[Evidence, ...]
     photos: tuple[int, ...] = ()       # indexes of the photos that drove the tag (image models)
+    photo_confidence: float | None = None   # what the photos alone say (a photo head), None without one
 
     def as_dict(self) -> dict:
         return {"slug": self.slug, "confidence": round(self.confidence, 4),

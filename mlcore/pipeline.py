@@ -71,7 +71,9 @@ class FeatureExtractionPipeline:
         """(probabilities [B, tags], the photo behind each tag [B, tags], whether the photos support
         each tag [B, tags]) for listings with 0..P photos; ``lexical``: the lexicon's matches per
         text, when already computed.  With a photo head, photos support a tag when the photo head
-        alone gives it at least even odds; without one, whenever there are photos."""
+        alone gives it at least even odds; without one, whenever there are photos.  The photo
+        head's own probabilities (NaN where there are no photos or no head) are kept in
+        ``self.last_photo_probabilities`` for ``tag_batch``."""
         images = list(images) if images is not None else [()] * len(texts)
         if len(images) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(images)} photo lists")
@@ -95,9 +97,11 @@ class FeatureExtractionPipeline:
         with torch.inference_mode():
             out = self.model(tok["input_ids"], tok["attention_mask"], pixels, mask, lexicon=lexicon)
         has_photos = mask.any(dim=1, keepdim=True).expand(-1, len(feature))
+        self.last_photo_probabilities = torch.full((len(texts), len(feature)), float("nan"))
         if self.model.photo_head is not None:
             photo_of_tag = out["photo_index"]
             supported = has_photos & (out["photo_logits"] >= 0)
+            self.last_photo_probabilities = torch.sigmoid(out["photo_logits"]).masked_fill(~has_photos, float("nan"))
         else:   # the photo the text attended to most (padding excluded), for every tag
             weights = out["photo_weights"].masked_fill(~mask, -1.0)
             photo_of_tag = weights.argmax(dim=1, keepdim=True).expand(-1, len(feature)) if p else \
@@ -109,12 +113,18 @@ class FeatureExtractionPipeline:
         images = list(images) if images is not None else [()] * len(texts)
         lexical_all = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
         probs, photo_of_tag, photo_support = self.probabilities(texts, images, lexical_all)
+        photo_probs = self.last_photo_probabilities
         results = []
         for b, lexical in enumerate(lexical_all):
             matches = []
             for idx, slug in self.id2feature.items():
                 conf = float(probs[b, idx])
-                if conf < MIN_SHOWN_CONFIDENCE:
+                seen = float(photo_probs[b, idx])
+                seen = None if seen != seen else round(seen, 4)     # NaN: no photos or no photo head
+                # Shown when the listing as a whole suggests it, or when its photos clearly show it
+                # even though the text says otherwise (offered unticked; tagging.conflicts flags it).
+                clearly_seen = seen is not None and seen >= self.threshold(slug, False, photo_only=True)
+                if conf < MIN_SHOWN_CONFIDENCE and not (clearly_seen and self.vocabulary[slug].visual):
                     continue
                 evidence = lexical[slug].evidence if slug in lexical else ()
                 photos = ()
@@ -122,7 +132,7 @@ class FeatureExtractionPipeline:
                 # evidence only where it supports the tag.
                 if images[b] and self.vocabulary[slug].visual and (photo_support[b, idx] or not texts[b].strip()):
                     photos = (int(photo_of_tag[b, idx]),)
-                matches.append(TagMatch(slug, round(conf, 4), evidence, photos))
+                matches.append(TagMatch(slug, round(conf, 4), evidence, photos, seen))
             results.append(sorted(matches, key=lambda m: (-m.confidence, m.slug)))
         return results
 

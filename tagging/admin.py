@@ -1,15 +1,19 @@
 from django.contrib import admin, messages
-from django.utils.html import format_html, format_html_join
-from django.db.models import ExpressionWrapper, F, FloatField
+from django.db.models import Exists, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery
 from django.db.models.functions import Abs
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from .decisions import review_suggestions
+from .highlight import highlight
 from .models import RoomTag, Tag, TaggingJob, TagSuggestion
 
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "group", "visual", "position")
+    show_facets = admin.ShowFacets.NEVER
     list_filter = ("group", "visual")
     search_fields = ("name", "slug")
 
@@ -41,39 +45,113 @@ class ModelVersionFilter(admin.SimpleListFilter):
         return queryset.filter(model_version=self.value()) if self.value() else queryset
 
 
+REVIEW_MARGIN = 0.15   # |confidence - threshold| below this needs a person's eye
+MARGIN = ExpressionWrapper(Abs(F("confidence") - F("threshold")), output_field=FloatField())
+
+
+def needs_a_person(queryset):
+    """Suggestions a person should look at: from the room's current analysis, not reviewed, the
+    landlord (or an admin) has not decided that tag, and the model is unsure (confidence within
+    REVIEW_MARGIN of its threshold) or text and photos disagree."""
+    current_job = (TaggingJob.objects.filter(room=OuterRef("room"), status=TaggingJob.Status.DONE)
+                   .order_by("-created_at", "-id").values("pk")[:1])
+    decided = RoomTag.objects.filter(room=OuterRef("room"), tag=OuterRef("tag")).exclude(source=RoomTag.Source.AUTO)
+    return (queryset.alias(queue_margin=MARGIN)
+            .filter(review=TagSuggestion.Review.PENDING, job=Subquery(current_job))
+            .exclude(Exists(decided))
+            .filter(Q(queue_margin__lt=REVIEW_MARGIN) | ~Q(conflict="")))
+
+
+class ConflictFilter(admin.SimpleListFilter):
+    title = "văn bản và ảnh không khớp"
+    parameter_name = "khong_khop"
+
+    def lookups(self, request, model_admin):
+        return [("co", "Có (mọi loại)"), *TagSuggestion._meta.get_field("conflict").choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "co":
+            return queryset.exclude(conflict="")
+        return queryset.filter(conflict=self.value()) if self.value() else queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The review queue by default; "Tất cả" shows every suggestion."""
+    title = "hàng chờ"
+    parameter_name = "hang_cho"
+
+    def lookups(self, request, model_admin):
+        return [("can_nguoi", "Cần người xem"), ("tat_ca", "Tất cả gợi ý")]
+
+    def value(self):
+        return super().value() or "can_nguoi"
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {"selected": self.value() == value, "display": label,
+                   "query_string": changelist.get_query_string({self.parameter_name: value})}
+
+    def queryset(self, request, queryset):
+        return needs_a_person(queryset) if self.value() == "can_nguoi" else queryset
+
+
 @admin.register(TagSuggestion)
 class TagSuggestionAdmin(admin.ModelAdmin):
-    """Review queue: most uncertain first (confidence closest to the tag's threshold)."""
-    list_display = ("room", "tag", "confidence_pct", "source", "evidence_text", "model_version", "review")
-    list_filter = ("review", ConfidenceBand, ModelVersionFilter, "source", "tag")
+    """Review queue: what needs a person, least certain first (|confidence - threshold|)."""
+    list_display = ("room_short", "tag", "confidence_and_threshold", "margin_pct", "evidence_view", "conflict_note",
+                    "review")
+    list_display_links = ("tag",)
+    list_filter = (QueueFilter, ConflictFilter, "review", ConfidenceBand, ModelVersionFilter, "source", "tag")
     search_fields = ("room__title", "tag__name")
     list_select_related = ("room", "tag")
+    list_per_page = 30
+    show_facets = admin.ShowFacets.NEVER
+    actions = ["accept", "reject"]
+    fields = ("room", "tag", "confidence_and_threshold", "margin_pct", "evidence_view", "conflict_note", "source",
+              "model_version", "review", "reviewed_by", "reviewed_at", "created_at")
+    readonly_fields = fields
+
+    class Media:
+        css = {"all": ["tagging/review.css"]}
+        js = ["tagging/review-keys.js"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("room__images")
-    actions = ["accept", "reject"]
-    readonly_fields = ("room", "job", "tag", "confidence", "threshold", "evidence", "source", "model_version",
-                       "reviewed_by", "reviewed_at", "created_at")
+        return super().get_queryset(request).annotate(margin=MARGIN).prefetch_related("room__images")
 
     def get_ordering(self, request):
-        distance = ExpressionWrapper(Abs(F("confidence") - F("threshold")), output_field=FloatField())
-        return [distance.asc(), "-created_at"]
+        return [MARGIN.asc(), "-created_at"]
 
-    @admin.display(description="độ tin cậy", ordering="confidence")
-    def confidence_pct(self, obj):
-        return f"{obj.confidence:.0%}"
+    @admin.display(description="phòng", ordering="room__title")
+    def room_short(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:rooms_room_change", args=[obj.room_id]),
+                           Truncator(obj.room.title).chars(48))
+
+    @admin.display(description="tin cậy / ngưỡng", ordering="confidence")
+    def confidence_and_threshold(self, obj):
+        return f"{obj.confidence:.0%} / {obj.threshold:.0%}"
+
+    @admin.display(description="độ chênh", ordering="margin")
+    def margin_pct(self, obj):
+        return f"{abs(obj.confidence - obj.threshold):.0%}"
 
     @admin.display(description="bằng chứng")
-    def evidence_text(self, obj):
-        """The words behind the suggestion, and the thumbnail of the photo that drove it."""
-        words = format_html_join(", ", "“{}”", ((e["text"],) for e in obj.evidence if "text" in e))
-        photo = obj.driving_photo()
-        if photo is None:
-            return words
-        url, number = photo.image.url, obj.photo_index + 1
-        return format_html('{} <a href="{}" target="_blank" rel="noopener"><img src="{}" alt="Ảnh {}" '
-                           'width="64" height="48" style="object-fit:cover;vertical-align:middle"> ảnh {}</a>',
-                           words, url, url, number, number)
+    def evidence_view(self, obj):
+        """The room's photos (the one that drove the suggestion first) and its text with the
+        evidence marked."""
+        photos = list(obj.room.images.all())
+        driving = obj.driving_photo(photos)
+        ordered = ([driving] if driving else []) + [p for p in photos if p is not driving]
+        thumbs = format_html_join("", '<a href="{}" target="_blank" rel="noopener" class="thumb{}"><img src="{}" '
+                                      'alt="Ảnh {}" width="56" height="42"></a>',
+                                  ((p.image.url, " driving" if p is driving else "", p.image.url, photos.index(p) + 1)
+                                   for p in ordered[:3]))
+        spans = [(e["start"], e["end"], obj.tag.name) for e in obj.evidence if "start" in e]
+        return format_html('<div class="review-evidence">{}<p class="snippet">{}</p></div>', thumbs,
+                           snippet(obj.room.text_for_tagging, spans))
+
+    @admin.display(description="văn bản và ảnh", ordering="conflict")
+    def conflict_note(self, obj):
+        return obj.get_conflict_display() if obj.conflict else "—"
 
     @admin.action(description="Chấp nhận (xác nhận đặc điểm cho phòng)")
     def accept(self, request, queryset):
@@ -89,13 +167,30 @@ class TagSuggestionAdmin(admin.ModelAdmin):
         return False
 
 
+def snippet(text: str, spans: list[tuple[int, int, str]], width: int = 70) -> str:
+    """Up to ``width`` characters around the first evidence span, the evidence in <mark>."""
+    if not spans:
+        return Truncator(" ".join(text.split())).chars(width * 2)
+    first = min(s for s, _, _ in spans)
+    lo, hi = max(0, first - width), min(len(text), first + width)
+    shifted = [(max(s, lo) - lo, min(e, hi) - lo, n) for s, e, n in spans if e > lo and s < hi]
+    body = format_html_join("", "{}", ((format_html("<mark>{}</mark>", p.text) if p.tags else p.text,)
+                                       for p in highlight(text[lo:hi], shifted)))
+    return format_html("{}{}{}", "…" if lo else "", body, "…" if hi < len(text) else "")
+
+
 @admin.register(TaggingJob)
 class TaggingJobAdmin(admin.ModelAdmin):
-    list_display = ("id", "room", "status", "reason", "attempts", "model_version", "mode", "created_at",
+    list_display = ("number", "room", "status", "reason", "attempts", "model_version", "mode", "created_at",
                     "duration", "short_error")
+    show_facets = admin.ShowFacets.NEVER
     list_filter = ("status", "reason", "model_version")
     search_fields = ("room__title", "error")
     readonly_fields = [f.name for f in TaggingJob._meta.fields]
+
+    @admin.display(description="mã", ordering="id")
+    def number(self, obj):
+        return obj.pk
 
     @admin.display(description="thời gian (ms)")
     def duration(self, obj):
@@ -111,7 +206,8 @@ class TaggingJobAdmin(admin.ModelAdmin):
 
 @admin.register(RoomTag)
 class RoomTagAdmin(admin.ModelAdmin):
-    list_display = ("room", "tag", "status", "source", "user", "updated_at")
+    list_display = ("room", "tag", "status", "source", "user", "note", "updated_at")
+    show_facets = admin.ShowFacets.NEVER
     list_filter = ("status", "source", "tag")
     search_fields = ("room__title", "tag__name")
     raw_id_fields = ("room", "user")

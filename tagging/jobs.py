@@ -99,7 +99,8 @@ def run_job(job_id: int) -> TaggingJob | None:
         TagSuggestion.objects.filter(job=job).delete()
         TagSuggestion.objects.bulk_create([
             TagSuggestion(room=room, job=job, tag=tags[s.slug], confidence=s.confidence, threshold=s.threshold,
-                          evidence=s.evidence, source=s.source, model_version=result.model_version)
+                          evidence=s.evidence, source=s.source, model_version=result.model_version,
+                          conflict=s.conflict)
             for s in result.suggestions if s.slug in tags])
         job.mark_done(result.model_version, result.mode)
         from .decisions import accept_pre_ticked, reconcile  # decisions reads this module's suggestions

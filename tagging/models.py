@@ -120,19 +120,25 @@ class TagSuggestion(models.Model):
 
     room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="suggestions",
                              verbose_name="phòng")
-    job = models.ForeignKey(TaggingJob, on_delete=models.CASCADE, related_name="suggestions")
+    job = models.ForeignKey(TaggingJob, on_delete=models.CASCADE, related_name="suggestions",
+                            verbose_name="lượt gắn thẻ")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="suggestions", verbose_name="đặc điểm")
     confidence = models.FloatField("độ tin cậy")
     threshold = models.FloatField("ngưỡng", default=0.5)
     # [{"start", "end", "text"}] spans of room.text_for_tagging, or [{"photo": index}]
     evidence = models.JSONField("bằng chứng", default=list, blank=True)
-    source = models.CharField("nguồn", max_length=10, default="text")   # text | image | both
+    source = models.CharField("nguồn", max_length=10, default="text",
+                              choices=[("text", "văn bản"), ("image", "ảnh"), ("both", "văn bản và ảnh")])
     model_version = models.CharField("phiên bản mô hình", max_length=100, db_index=True)
     review = models.CharField("duyệt", max_length=10, choices=Review.choices, default=Review.PENDING)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+                                    related_name="+", verbose_name="người duyệt")
+    reviewed_at = models.DateTimeField("duyệt lúc", null=True, blank=True)
+    # Text and photos disagree about a visual tag (tagging.conflicts); "" when they agree.
+    conflict = models.CharField("văn bản và ảnh", max_length=20, blank=True, choices=[
+        ("text_denies", "ảnh cho thấy, văn bản nói không có"),
+        ("photos_deny", "văn bản nói có, ảnh không thấy")])
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
 
     class Meta:
         ordering = ["-confidence"]
@@ -194,7 +200,7 @@ class RoomTag(models.Model):
     # back only when the text about it changed.
     evidence_text = models.TextField("bằng chứng lúc quyết định", blank=True)
     note = models.CharField("ghi chú", max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("lúc", auto_now=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from mlcore.query import ParsedQuery, read_query
 from mlcore.taggers import Tagger, load_tagger
 from mlcore.vocab import default_vocabulary
 
+from .conflicts import find_conflict
 from .models import Tag
 
 
@@ -28,6 +29,7 @@ class Suggestion:
     threshold: float
     evidence: list[dict]          # [{"start", "end", "text"}] spans of the text, or [{"photo": i}]
     source: str                   # "text" | "image" | "both"
+    conflict: str = ""            # text and photos disagree: "text_denies" | "photos_deny" (tagging.conflicts)
 
     @property
     def above_threshold(self) -> bool:
@@ -72,13 +74,18 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> Suggestion
     use_images = tuple(images) if tagger.supports_images else ()
     suggestions = []
     has_text = bool(text.strip())
+    denied = sorted(m.slug for m in default_lexicon().denied(text))   # "không có máy lạnh"
     for m in tagger.tag(text, images=use_images):
         evidence = [{"start": e.start, "end": e.end, "text": e.text} for e in m.evidence]
         photos = [{"photo": i} for i in getattr(m, "photos", ())]
         source = "both" if evidence and photos else ("image" if photos else "text")
         threshold = tagger.threshold(m.slug, has_text, photo_only=source == "image")
-        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source))
-    denied = sorted(m.slug for m in default_lexicon().denied(text))   # "không có máy lạnh"
+        conflict = find_conflict(m.slug, text_evidence=bool(evidence), denied=m.slug in denied,
+                                 photo_confidence=getattr(m, "photo_confidence", None),
+                                 photo_threshold=tagger.threshold(m.slug, False, photo_only=True),
+                                 photo_count=len(use_images))
+        suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source,
+                                      conflict))
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
                             len(use_images), extra={"denied": denied})
 
