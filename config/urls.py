@@ -12,6 +12,7 @@ from tagging import views as tagging_views
 admin.site.site_header = "Quản trị Phòng Trọ AI"
 admin.site.site_title = "Quản trị Phòng Trọ AI"
 admin.site.index_title = "Trang quản trị"
+admin.site.enable_nav_sidebar = False     # the review queue needs the width of a 1366 px screen
 
 urlpatterns = [
     path("", include("rooms.urls")),

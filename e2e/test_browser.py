@@ -137,3 +137,42 @@ def test_a_photo_driven_suggestion_shows_its_photo(browser_page, live_server, se
     row = page.locator("#suggestions li", has=page.locator("input[value=giuong]"))
     assert row.locator(".witness img").is_visible() and "từ ảnh 1" in row.inner_text()
     page.screenshot(path=str(ARTIFACTS / "tag-page-photo.png"), full_page=True)
+
+
+def test_the_review_queue_at_1366_px_from_the_keyboard(browser_page, live_server, room_factory, django_user_model):
+    """The admin review queue on a 1366×768 screen: no sideways scrolling, the decision column in
+    view, accept from the keyboard (j, x, a).  Screenshot: admin-review-queue.png."""
+    from tagging.models import RoomTag, Tag, TagSuggestion
+
+    django_user_model.objects.create_superuser("quantri", password="mat-khau-quan-tri-dai")
+    for i in range(6):
+        room = room_factory(title=f"Phòng {i} gần chợ Bến Thành, có máy lạnh và ban công rộng",
+                            description="Phòng có máy lạnh, ban công rộng, gần chợ, giờ giấc tự do, wifi mạnh")
+        job = room.tagging_jobs.get()
+        TagSuggestion.objects.filter(job=job, tag__slug="wifi").update(confidence=0.55)   # unsure: a person looks
+        TagSuggestion.objects.create(room=room, job=job, tag=Tag.objects.get(slug="tivi"), confidence=0.45,
+                                     threshold=0.5, model_version="test", source="text")
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "quantri")
+    page.fill("#id_password", "mat-khau-quan-tri-dai")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/tagging/tagsuggestion/")
+    page.wait_for_selector("#result_list")
+    assert page.locator("#result_list tbody tr").count() == 12
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    review = page.locator("#result_list thead th.column-review").bounding_box()
+    results = page.locator("#changelist .results").bounding_box()      # no scrolling inside the table either
+    assert review["x"] + review["width"] <= results["x"] + results["width"] + 1 <= 1366 + 1
+    assert page.evaluate("document.querySelector('#changelist .results').scrollWidth") <= results["width"] + 1
+    assert "Phím tắt" in page.inner_text("#changelist")
+    page.screenshot(path=str(ARTIFACTS / "admin-review-queue.png"))
+    page.locator("body").click(position={"x": 5, "y": 300})
+    for key in ("j", "x", "j", "x"):
+        page.keyboard.press(key)
+    page.keyboard.press("a")
+    page.wait_for_selector(".messagelist")
+    assert "Đã chấp nhận 2 gợi ý" in page.inner_text(".messagelist")
+    assert RoomTag.objects.filter(source="admin", status="confirmed").count() == 2
+    assert page.locator("#result_list tbody tr").count() == 10

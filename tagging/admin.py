@@ -149,7 +149,7 @@ class TagSuggestionAdmin(admin.ModelAdmin):
         return format_html('<div class="review-evidence">{}<p class="snippet">{}</p></div>', thumbs,
                            snippet(obj.room.text_for_tagging, spans))
 
-    @admin.display(description="văn bản và ảnh", ordering="conflict")
+    @admin.display(description="không khớp", ordering="conflict")
     def conflict_note(self, obj):
         return obj.get_conflict_display() if obj.conflict else "—"
 
