@@ -16,3 +16,29 @@ class RejectNulBytes:
                 return JsonResponse({"success": False, "error": "Tham số chứa ký tự không hợp lệ."}, status=400)
             return HttpResponseBadRequest("Tham số chứa ký tự không hợp lệ.".encode(), content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class LimitRequestSize:
+    """Refuse a request whose declared body is too large before anything reads it (413): a
+    landlord's post with all its photos for signed-in users, one photo's worth for anyone else.
+    The proxy in front should refuse earlier still (README: client_max_body_size)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        from .errors import error_response
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_response(request, 400, "Độ dài dữ liệu gửi lên không hợp lệ.")
+        if length > settings.ANON_MAX_REQUEST_BYTES:
+            signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+            limit = settings.MAX_REQUEST_BYTES if signed_in else settings.ANON_MAX_REQUEST_BYTES
+            if length > limit:
+                return error_response(request, 413, f"Dữ liệu gửi lên quá lớn ({length / 1024 / 1024:.0f} MB; "
+                                                    f"tối đa {limit / 1024 / 1024:.0f} MB).")
+        return self.get_response(request)

@@ -28,6 +28,10 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# How many proxies in front of the site add themselves to X-Forwarded-For (0: clients connect
+# directly, and a client's own X-Forwarded-For is ignored).  Rate limits and the login lockout key
+# on the address this yields (config.security.client_ip).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "csp",
+    "axes",
     "rooms",
     "tagging",
 ]
@@ -46,12 +52,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RejectNulBytes",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.LimitRequestSize",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +102,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",          # lockout first: a locked account is not even checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username (from any address), or
+# from one client address (for any usernames), logins are locked for 15 minutes, site and admin.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXIES else ["REMOTE_ADDR"]
+AXES_VERBOSE = False
+SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")           # new accounts per client address
+
 LANGUAGE_CODE = "vi"
 # Vietnamese for the admin strings Django's own translation lacks ("Show counts"…): locale/vi.
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -126,7 +151,28 @@ ROOM_PHOTO_MAX_BYTES = int(os.environ.get("ROOM_PHOTO_MAX_BYTES", str(10 * 1024 
 ROOM_PHOTO_MAX_PIXELS = int(os.environ.get("ROOM_PHOTO_MAX_PIXELS", str(40_000_000)))
 ROOM_PHOTO_MAX_SIDE = int(os.environ.get("ROOM_PHOTO_MAX_SIDE", "2560"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Whole-request limits, checked from Content-Length before the body is read (config.middleware).
+MAX_REQUEST_BYTES = ROOM_MAX_PHOTOS * ROOM_PHOTO_MAX_BYTES + 1024 * 1024
+ANON_MAX_REQUEST_BYTES = ROOM_PHOTO_MAX_BYTES + 1024 * 1024
+# Decoding cost, bounded before decoding: pixels per photo (ROOM_PHOTO_MAX_PIXELS), the longest
+# side, the most elongated shape, and the pixels of all photos of one request together.
+ROOM_PHOTO_MAX_EDGE = int(os.environ.get("ROOM_PHOTO_MAX_EDGE", "12000"))
+ROOM_PHOTO_MAX_ASPECT = 8
+REQUEST_MAX_PIXELS = int(os.environ.get("REQUEST_MAX_PIXELS", str(120_000_000)))
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- cache: rate limits shared by every web process --------------------------------------------
+# Redis when there is one (CACHE_URL, else the broker's Redis), so that N web processes share one
+# count; a process-local cache on the embedded default.  Short timeouts: a hung Redis costs a
+# request at most a second, and the limits then let requests through (config.security).
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "phongtro",
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
@@ -143,7 +189,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# A broker that accepts connections but never answers must not hang a landlord's save: sends time
+# out after half a second and are retried once (tagging.jobs.send_job), then the job waits for the requeue.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 # `celery -A config beat` (one per deployment) sends the requeue every 30 s: a job whose worker
 # died is running again within ~90 s, with no manual command (tagging.jobs.requeue_stale).
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -160,6 +208,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_RATES": {"extract_features": os.environ.get("EXTRACT_FEATURES_RATE", "120/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,       # the client address: never a made-up X-Forwarded-For
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Phòng Trọ AI API",
@@ -172,6 +222,33 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# --- HTTPS and headers --------------------------------------------------------------------------
+# HTTPS=1 (the site is served over TLS, usually by a proxy in front): redirect HTTP to HTTPS, HSTS
+# for a year, secure cookies, all together.  Without it cookies work over plain HTTP (the
+# embedded default, a LAN test), since secure cookies over HTTP make every login fail with 403.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
+if TRUSTED_PROXIES:   # only a trusted proxy may say the request was HTTPS
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles from this site only (inline style
+# attributes allowed for the confidence bars); images also as data: URLs and blobs (the photo
+# previews before upload); no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

@@ -9,6 +9,11 @@ from rooms import api as rooms_api
 from tagging import api as tagging_api
 from tagging import views as tagging_views
 
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+
 admin.site.site_header = "Quản trị Phòng Trọ AI"
 admin.site.site_title = "Quản trị Phòng Trọ AI"
 admin.site.index_title = "Trang quản trị"

@@ -137,3 +137,46 @@ def wait_for(predicate, timeout=90.0, interval=0.2, what="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+class HungBroker:
+    """A TCP server that accepts connections and never answers: a broker that hangs."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(50)
+        self.url = f"redis://127.0.0.1:{self.server.getsockname()[1]}/0"
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+
+    def close(self):
+        for conn in self.connections:
+            conn.close()
+        self.server.close()
+
+
+@pytest.fixture
+def hung_broker():
+    broker = HungBroker()
+    yield broker
+    broker.close()
+
+
+def point_celery_at(url: str) -> None:
+    from config.celery import app
+
+    app.conf.update(broker_url=url)
+    _forget_connections(app)

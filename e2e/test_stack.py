@@ -158,3 +158,37 @@ def test_a_killed_worker_loses_no_job_and_nobody_runs_a_command(real_stack, clie
         slugs = list(TagSuggestion.objects.filter(job=job).values_list("tag__slug", flat=True))
         assert slugs and len(slugs) == len(set(slugs)), job
     print(f"\nkill -9 with {len(in_flight)} job(s) in flight: all 8 jobs done {took:.0f} s after the kill")
+
+
+def test_a_hung_broker_costs_a_save_under_2_seconds_and_loses_nothing(real_stack, client, make_upload,
+                                                                        django_user_model, hung_broker, settings):
+    """A broker that accepts and never answers: the landlord's save returns within 2 s with the
+    room stored and its job queued; /health answers within 2 s; once the broker is back the
+    requeue sends the job and a worker does it."""
+    from e2e.conftest import REDIS_URL, point_celery_at
+    from tagging.jobs import NOT_SENT, requeue_stale
+    from tagging.services import load_vocabulary
+    from django.utils import timezone
+
+    load_vocabulary()
+    landlord = django_user_model.objects.create_user("chutro_treo", password="mat-khau-dai-123")
+    client.force_login(landlord)
+    point_celery_at(hung_broker.url)
+    settings.CELERY_BROKER_URL = hung_broker.url
+    started = time.monotonic()
+    response = post_room(client, make_upload, "Phòng lúc broker treo", "Phòng có máy lạnh, ban công")
+    took = time.monotonic() - started
+    assert response.status_code == 302 and took < 2.0, took
+    room = Room.objects.get(title="Phòng lúc broker treo")
+    job = TaggingJob.objects.get(room=room)
+    assert job.status == "queued" and job.enqueued_at is None          # not sent: waiting for the requeue
+    started = time.monotonic()
+    health = client.get(reverse("health"))
+    assert time.monotonic() - started < 2.0 and health.json()["broker"] in ("down", "timeout")
+
+    point_celery_at(REDIS_URL)                                          # the broker is back
+    settings.CELERY_BROKER_URL = REDIS_URL
+    real_stack.start_worker()
+    assert requeue_stale(now=timezone.now() + NOT_SENT) == (1, 0)       # what beat does 30 s later
+    wait_for(lambda: TaggingJob.objects.get(pk=job.pk).status == "done", what="the job after the broker came back")
+    print(f"\nhung broker: the save took {took:.2f} s; the job was done once the broker was back")

@@ -114,12 +114,21 @@ class MappedText:
 # --------------------------------------------------------------------------------------------
 # Steps
 # --------------------------------------------------------------------------------------------
+_COMBINING_MARK = re.compile("[\u0300-\u036f]")
+
+
 def nfc(t: MappedText) -> MappedText:
     """Unicode NFC: a letter followed by combining marks becomes one precomposed character."""
-    if unicodedata.is_normalized("NFC", t.text):
+    if unicodedata.is_normalized("NFC", t.text) and not _COMBINING_MARK.search(t.text):
         return t
-    # A base character with its following combining marks is one cluster; NFC each cluster.
-    return t.sub(re.compile(r".[\u0300-\u036f]+", re.S), lambda m: unicodedata.normalize("NFC", m.group(0)))
+    # A base character with its following combining marks is one cluster; NFC each cluster, and
+    # drop a mark that cannot join its letter ("Ù" + a second grave): no Vietnamese letter has it.
+    return t.sub(re.compile(r".[\u0300-\u036f]+", re.S), _compose_cluster)
+
+
+def _compose_cluster(m: re.Match) -> str:
+    composed = unicodedata.normalize("NFC", m.group(0))
+    return composed[0] + "".join(c for c in composed[1:] if not unicodedata.combining(c))
 
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe0e\ufe0f]")

@@ -5,13 +5,24 @@ Re-encoding drops EXIF (GPS positions, phone models) and anything hidden after t
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+try:   # HEIC/HEIF, the iPhone's default, through pillow-heif's Pillow plugin
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is in requirements; without it HEIC is refused
+    pass
+
+# Accepted formats and how each is stored: MPO (the multi-picture JPEG many phones write) keeps
+# its first frame as JPEG; HEIC/HEIF become JPEG (browsers cannot show them).
+FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "MPO": "jpg", "HEIF": "jpg"}
+STORED_AS = {"MPO": "JPEG", "HEIF": "JPEG"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,29 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
+def check_pixels(name: str, width: int, height: int) -> None:
+    """Refuse, before decoding, an image whose decoding would cost too much: too many pixels, an
+    absurdly long side, or an absurd shape (a 30000×2 PNG is 263 bytes and seconds of CPU)."""
+    if width * height > settings.ROOM_PHOTO_MAX_PIXELS or max(width, height) > settings.ROOM_PHOTO_MAX_EDGE:
+        raise ValidationError(f"Ảnh “{name}” có quá nhiều điểm ảnh ({width}×{height}).")
+    if min(width, height) == 0 or max(width, height) / min(width, height) > settings.ROOM_PHOTO_MAX_ASPECT:
+        raise ValidationError(f"Ảnh “{name}” có kích thước bất thường ({width}×{height}).")
+
+
+def image_size(upload) -> tuple[int, int]:
+    """(width, height) from the header only; (0, 0) when it cannot be read (process_photo says why)."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():     # a bomb's header warns; check_pixels refuses it anyway
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:
+                return probe.size
+    except Exception:
+        return 0, 0
+    finally:
+        upload.seek(0)
+
+
 def process_photo(upload) -> ProcessedPhoto:
     """Validate an uploaded file and return it re-encoded; raises ValidationError (Vietnamese)."""
     name = getattr(upload, "name", "ảnh")
@@ -39,9 +73,12 @@ def process_photo(upload) -> ProcessedPhoto:
             fmt = probe.format
             width, height = probe.size
             if fmt not in FORMATS:
-                raise ValidationError(f"“{name}” không phải ảnh JPEG, PNG hoặc WebP.")
-            if width * height > settings.ROOM_PHOTO_MAX_PIXELS:
-                raise ValidationError(f"Ảnh “{name}” có quá nhiều điểm ảnh ({width}×{height}).")
+                raise ValidationError(f"“{name}” không phải ảnh JPEG, PNG, WebP hoặc HEIC.")
+            check_pixels(name, width, height)
+            if fmt == "JPEG" or fmt == "MPO":
+                # Decode no larger than needed: JPEG's DCT scaling halves the work per step.
+                probe.draft("RGB", (settings.ROOM_PHOTO_MAX_SIDE, settings.ROOM_PHOTO_MAX_SIDE))
+            probe.seek(0)                   # MPO: the first frame
             probe.load()
             image = ImageOps.exif_transpose(probe)
     except ValidationError:
@@ -56,6 +93,7 @@ def process_photo(upload) -> ProcessedPhoto:
     longest = settings.ROOM_PHOTO_MAX_SIDE
     if max(image.size) > longest:
         image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+    fmt = STORED_AS.get(fmt, fmt)
     out = io.BytesIO()
     if fmt == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)

@@ -5,10 +5,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
-from photos.processing import process_photo
+from photos.processing import image_size, process_photo
 from .models import Room
 from .places import PLACES
-from .pricing import PriceError, format_price_vnd, parse_price_vnd
+from .pricing import AreaError, PriceError, format_price_vnd, parse_area_m2, parse_price_vnd
 
 
 def _parse_amount(text: str, *, low: int, high: int, example: str) -> int | None:
@@ -35,12 +35,20 @@ class MultiplePhotoField(forms.FileField):
     """Several photos at once; each is checked and re-encoded by photos.processing.process_photo."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,"
+                                                                        "image/heif,.heic,.heif"}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
         files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if len(files) > settings.ROOM_MAX_PHOTOS:      # refused before any photo is decoded
+            raise forms.ValidationError(f"Mỗi phòng có tối đa {settings.ROOM_MAX_PHOTOS} ảnh (bạn chọn {len(files)}).")
+        pixels = sum(w * h for w, h in (image_size(f) for f in files))
+        if pixels > settings.REQUEST_MAX_PIXELS:
+            raise forms.ValidationError(f"Các ảnh quá lớn ({pixels / 1e6:.0f} triệu điểm ảnh; tối đa "
+                                        f"{settings.REQUEST_MAX_PIXELS / 1e6:.0f} triệu cho một lần gửi). "
+                                        "Hãy gửi ảnh nhỏ hơn hoặc ít ảnh hơn.")
         processed, errors = [], []
         for f in files:
             try:
@@ -59,7 +67,7 @@ class RoomForm(forms.ModelForm):
     area = forms.CharField(label="Diện tích (m²)", max_length=12,
                            widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "25"}))
     photos = MultiplePhotoField(label="Ảnh phòng",
-                                help_text=f"Tối đa {settings.ROOM_MAX_PHOTOS} ảnh JPEG, PNG hoặc WebP.")
+                                help_text=f"Tối đa {settings.ROOM_MAX_PHOTOS} ảnh JPEG, PNG, WebP hoặc HEIC (iPhone).")
     remove_photos = forms.TypedMultipleChoiceField(label="Xóa ảnh", required=False, coerce=int, choices=[],
                                                    widget=forms.CheckboxSelectMultiple)
     cover_photo = forms.TypedChoiceField(label="Ảnh bìa", required=False, coerce=int, empty_value=None, choices=[],
@@ -175,16 +183,10 @@ class RoomForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
 
     def clean_area(self):
-        raw = self.cleaned_data["area"].strip().lower().replace("m2", "").replace("m²", "").replace(",", ".").strip()
         try:
-            area = Decimal(raw)
-        except InvalidOperation:
-            area = None
-        if area is None or not area.is_finite():        # "NaN", "sNaN", "Infinity" are Decimals too
-            raise forms.ValidationError("Diện tích phải là một số, ví dụ 25 hoặc 25,5.")
-        if not Decimal("1") <= area <= Decimal("10000"):
-            raise forms.ValidationError("Diện tích phải từ 1 đến 10.000 m².")
-        return area.quantize(Decimal("0.1"))
+            return parse_area_m2(self.cleaned_data["area"])
+        except AreaError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 MIN_PRICE_VND = 100_000
 MAX_PRICE_VND = 1_000_000_000
@@ -59,3 +60,21 @@ def format_price_vnd(price: int) -> str:
         millions = f"{price / 1_000_000:.2f}".rstrip("0").rstrip(".")
         return f"{millions.replace('.', ',')} triệu"
     return f"{price:,} đ".replace(",", ".")
+
+
+class AreaError(ValueError):
+    pass
+
+
+def parse_area_m2(text: str) -> Decimal:
+    """Floor area in m² from "25", "25,5", "25.5m2", "25 m²"; raises AreaError (Vietnamese)."""
+    raw = (text or "").strip().lower().replace("m2", "").replace("m²", "").replace(",", ".").strip()
+    try:
+        area = Decimal(raw)
+    except InvalidOperation:
+        area = None
+    if area is None or not area.is_finite():        # "NaN", "sNaN", "Infinity" are Decimals too
+        raise AreaError("Diện tích phải là một số, ví dụ 25 hoặc 25,5.")
+    if not Decimal("1") <= area <= Decimal("10000"):
+        raise AreaError("Diện tích phải từ 1 đến 10.000 m².")
+    return area.quantize(Decimal("0.1"))

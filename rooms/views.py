@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from django.db.models import Count, Q
 
+from config.security import allow, client_ip
 from tagging.jobs import latest_job
 from tagging.models import RoomTag
 
@@ -99,10 +101,14 @@ def my_rooms(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("my_rooms")
+    if request.method == "POST" and not allow("signup", client_ip(request), settings.SIGNUP_RATE):
+        return render(request, "registration/signup.html", {
+            "form": SignupForm(), "error": "Đã có quá nhiều tài khoản được tạo từ địa chỉ này; vui lòng thử lại sau."},
+            status=429)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Chào mừng! Bạn có thể đăng phòng ngay.")
         return redirect("room_create")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.is_bound else 200)

@@ -19,8 +19,18 @@ log = logging.getLogger(__name__)
 
 
 class ExtractFeaturesThrottle(UserRateThrottle):
-    """Per user (or per IP when anonymous); the rate is settings.REST_FRAMEWORK's "extract_features"."""
+    """Per user, or per client address when anonymous (the real one: REST_FRAMEWORK["NUM_PROXIES"]
+    = settings.TRUSTED_PROXIES); counted in the shared cache (Redis in production), so several web
+    processes share one limit.  The rate is REST_FRAMEWORK's "extract_features"; the try page
+    counts against the same limit.  An unreachable cache lets the request through (logged)."""
     scope = "extract_features"
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            log.warning("extract_features throttle not counted: cache unreachable", exc_info=True)
+            return True
 
 
 def _error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -54,6 +64,8 @@ def extract_features(request):
     description = description.strip()
     if not description:
         return _error("Thiếu mô tả (trường 'description' là bắt buộc).")
+    if "image" in request.data and "image" not in request.FILES:
+        return _error("Trường 'image' phải là một tệp ảnh.")
     image_paths = []
     upload = request.FILES.get("image")
     if upload is not None:

@@ -8,8 +8,9 @@ Failures: a transient one (database, broker, file system) is retried by the task
 and, once its retries are spent, again later by the requeue; a permanent one (a text too long, an
 unreadable photo) fails once with a message the landlord understands.  ``requeue_stale()`` runs
 every 30 s under Celery beat (``tagging.requeue_stale_jobs``): it sends again the jobs of a dead
-worker (running for over a minute since ``started_at``), jobs whose message was lost (queued for
-over five minutes since ``enqueued_at``) and failed transient jobs whose ``retry_after`` passed.
+worker (running for over a minute since ``started_at``), jobs the broker did not take (unsent for
+30 s), jobs whose message was lost (queued for over five minutes since ``enqueued_at``) and failed
+transient jobs whose ``retry_after`` passed.
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ STALE_RUNNING = timedelta(seconds=60)       # a job takes seconds; a minute mean
 STALE_QUEUED = timedelta(minutes=5)         # sent but never started: the message was lost
 RETRY_LATER = timedelta(minutes=5)          # a transient failure out of quick retries waits this long
 MAX_ATTEMPTS = 12                           # in all, after which a transient failure stays failed
+NOT_SENT = timedelta(seconds=30)            # a job the broker did not take is sent again after this
+SEND_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 
 
 class PermanentJobError(Exception):
@@ -70,10 +73,11 @@ def send_job(job_id: int) -> bool:
     from .tasks import run_tagging_job
 
     TaggingJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())   # staleness counts from here
-    try:
-        run_tagging_job.delay(job_id)
-    except Exception:  # broker unreachable: the job stays queued; the requeue sends it again
+    try:   # a hung broker costs ~1 s: 0.5 s socket timeout (settings), one retry
+        run_tagging_job.apply_async(args=[job_id], retry=True, retry_policy=SEND_RETRY)
+    except Exception:  # broker unreachable or hung: the job stays queued, unsent; the requeue sends it
         log.exception("could not enqueue tagging job %s; it stays queued", job_id)
+        TaggingJob.objects.filter(pk=job_id).update(enqueued_at=None)
         return False
     return True
 
@@ -148,7 +152,7 @@ def stale_jobs(now=None):
     return TaggingJob.objects.filter(
         Q(status=TaggingJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING)
         | Q(status=TaggingJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED)
-        | Q(status=TaggingJob.Status.QUEUED, enqueued_at__isnull=True, created_at__lt=now - STALE_QUEUED)
+        | Q(status=TaggingJob.Status.QUEUED, enqueued_at__isnull=True, created_at__lt=now - NOT_SENT)
         | Q(status=TaggingJob.Status.FAILED, permanent=False, retry_after__lte=now))
 
 

@@ -2,6 +2,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .api import ExtractFeaturesThrottle
 from .health import health_status
 from .highlight import highlight
 from .models import Tag
@@ -13,6 +14,9 @@ def try_tagger(request):
     """Paste a listing description, see the suggested tags and the words behind each."""
     description = request.POST.get("description", "").strip() if request.method == "POST" else ""
     context = {"description": description}
+    if request.method == "POST" and not ExtractFeaturesThrottle().allow_request(request, None):
+        context["error"] = "Bạn thử quá nhiều lần; vui lòng đợi một chút rồi thử lại."
+        return render(request, "tagging/try.html", context, status=429)
     if request.method == "POST":
         if not description:
             context["error"] = "Vui lòng nhập mô tả phòng."

@@ -22,7 +22,7 @@ def test_content_decides_not_the_file_name(make_upload):
         process_photo(make_upload("virus.jpg", content=b"MZ\x90\x00 not an image at all"))
     gif = io.BytesIO()
     Image.new("RGB", (4, 4)).save(gif, "GIF")
-    with pytest.raises(ValidationError, match="không phải ảnh JPEG, PNG hoặc WebP"):
+    with pytest.raises(ValidationError, match="không phải ảnh JPEG, PNG, WebP hoặc HEIC"):
         process_photo(make_upload("a.jpg", content=gif.getvalue()))
 
 

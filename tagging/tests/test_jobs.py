@@ -47,7 +47,7 @@ def test_transient_failures_are_retried_then_left_for_the_requeue(room_factory, 
     # later, the requeue (Celery beat) sends it again and it succeeds
     monkeypatch.undo()
     sent = []
-    monkeypatch.setattr(tasks.run_tagging_job, "delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr(tasks.run_tagging_job, "apply_async", lambda args, **kwargs: sent.append(args[0]))
     assert jobs.requeue_stale() == (0, 0)                           # not yet
     assert jobs.requeue_stale(now=job.retry_after + timedelta(seconds=1)) == (1, 0) and sent == [job.pk]
     jobs.run_job(job.pk)
@@ -125,7 +125,7 @@ def test_requeue_sends_stale_jobs_again(room_factory, monkeypatch, capsys):
     TaggingJob.objects.filter(pk=waiting.pk).update(enqueued_at=now - timedelta(minutes=1),
                                                     created_at=now - timedelta(hours=1))
     sent = []
-    monkeypatch.setattr(tasks.run_tagging_job, "delay", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr(tasks.run_tagging_job, "apply_async", lambda args, **kwargs: sent.append(args[0]))
     call_command("requeue_tagging_jobs")
     assert sorted(sent) == sorted([lost.pk, dead.pk])
     assert TaggingJob.objects.get(pk=dead.pk).status == "queued"
