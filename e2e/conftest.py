@@ -29,8 +29,11 @@ def browser_page(live_server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 414, "height": 900}, locale="vi-VN")  # a phone
         page.set_default_timeout(20_000)
+        refused = []   # the pages must work under the site's Content-Security-Policy
+        page.on("console", lambda msg: "Content Security Policy" in msg.text and refused.append(msg.text))
         yield page
         browser.close()
+        assert not refused, f"blocked by the Content-Security-Policy: {refused}"
 
 
 def fill_room_form(page, photo, city="Hồ Chí Minh", **fields):
