@@ -12,6 +12,14 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (cached suggestions, rate-limit counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _site_tagger_is_the_lexicon(settings):
     """Site tests tag with the rules, so that retraining the shipped model never breaks a plumbing
     test; a test that needs a checkpoint names one (the tiny one, or "default")."""

@@ -62,6 +62,17 @@ def _is_broker_error(exc: BaseException) -> bool:
     return isinstance(exc, (BrokerError, RedisError))
 
 
+def warm_up_quietly() -> None:
+    """Load and warm the tagger in a starting worker; a failure is logged, and the first job then
+    loads it (and fails with its own message if it really cannot)."""
+    from .services import warm_up
+
+    try:
+        log.info("tagger warmed up: %s", warm_up())
+    except Exception:
+        log.exception("could not warm up the tagger")
+
+
 def queue_tagging(room, reason: str = "created", accept_suggestions: bool = False) -> TaggingJob:
     job = TaggingJob.objects.create(room=room, reason=reason, accept_suggestions=accept_suggestions)
     transaction.on_commit(lambda: send_job(job.pk))

@@ -1,11 +1,13 @@
 """The one door from the site into mlcore: a listing's text and photos in, tag suggestions out."""
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from mlcore.lexicon import default_lexicon
@@ -61,7 +63,50 @@ def get_tagger() -> Tagger:
     return tagger
 
 
+def warm_up() -> str:
+    """Load the tagger and run it once, so that the first real job pays neither (called when a
+    Celery worker process starts).  Returns the model version."""
+    tagger = get_tagger()
+    tagger.tag("Phòng có máy lạnh, wifi, gần trường")
+    return tagger.version
+
+
+RESULT_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _result_key(text: str, images, version: str) -> str:
+    """Same text, same photo bytes, same model version: the same suggestions."""
+    digest = hashlib.sha256(version.encode())
+    digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
+    for path in images:
+        digest.update(b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
+    return f"suggestions:{digest.hexdigest()}"
+
+
 def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> SuggestionResult:
+    """Suggested tags for a listing, most confident first; answered from the cache when the same
+    text and photos were tagged by the same model version (the seed's "cache results for the
+    same text").  See :func:`compute_suggestions`."""
+    if len(text) > settings.TAGGING_MAX_TEXT_CHARS:
+        raise TextTooLong(f"Mô tả quá dài (tối đa {settings.TAGGING_MAX_TEXT_CHARS} ký tự).")
+    tagger = get_tagger()
+    use_images = tuple(images) if tagger.supports_images else ()
+    key = _result_key(text, use_images, tagger.version)
+    try:
+        cached = cache.get(key)
+    except Exception:        # an unreachable cache only costs the inference
+        cached = None
+    if cached is not None:
+        return cached
+    result = compute_suggestions(text, images)
+    try:
+        cache.set(key, result, RESULT_CACHE_SECONDS)
+    except Exception:
+        pass
+    return result
+
+
+def compute_suggestions(text: str, images: list[str | Path] | tuple = ()) -> SuggestionResult:
     """Suggested tags for a listing, most confident first.
 
     ``text`` is the title and description; ``images`` are paths of its photos (used only by a

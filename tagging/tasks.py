@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 
 from . import jobs
 
@@ -25,3 +26,17 @@ def requeue_stale_jobs() -> str:
     messages and transient failures whose time has come are sent again."""
     sent, failed = jobs.requeue_stale()
     return f"requeued {sent}, could not send {failed}"
+
+
+@worker_process_init.connect
+def _warm_pool_process(**kwargs):
+    """Each prefork pool process loads the model and tags once before its first job."""
+    jobs.warm_up_quietly()
+
+
+@worker_init.connect
+def _warm_solo_worker(sender=None, **kwargs):
+    """A solo or threads pool runs jobs in the main process: warm it there."""
+    pool = str(getattr(sender, "pool_cls", "") or "")
+    if "solo" in pool or "thread" in pool:
+        jobs.warm_up_quietly()
