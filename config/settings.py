@@ -5,6 +5,7 @@ in-process, media under ``media/``.  ``DATABASE_URL=postgres://...`` selects Pos
 ``CELERY_BROKER_URL=redis://...`` (or ``REDIS_URL``) sends tagging jobs to Celery workers.
 """
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -142,6 +143,8 @@ STORAGES = {
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+if not STATIC_MANIFEST:   # developing: no collectstatic output is expected, the finders serve the files
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
