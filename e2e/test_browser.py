@@ -176,3 +176,41 @@ def test_the_review_queue_at_1366_px_from_the_keyboard(browser_page, live_server
     assert "Đã chấp nhận 2 gợi ý" in page.inner_text(".messagelist")
     assert RoomTag.objects.filter(source="admin", status="confirmed").count() == 2
     assert page.locator("#result_list tbody tr").count() == 10
+
+
+def test_the_browser_shrinks_phone_photos_before_uploading(browser_page, live_server, tmp_path, vocabulary,
+                                                           django_user_model):
+    """A 12 MP camera photo with EXIF orientation 6 is scaled down and turned upright in the
+    browser: the upload is a fraction of the file, and the stored photo is portrait."""
+    import numpy as np
+    from PIL import Image
+
+    from rooms.models import Room
+
+    rng = np.random.default_rng(7)
+    base = np.linspace(60, 200, 4000, dtype=np.float32)[None, :, None].repeat(3000, 0).repeat(3, 2)
+    pixels = np.clip(base + rng.normal(0, 18, (3000, 4000, 3)), 0, 255).astype("uint8")   # camera-like grain
+    exif = Image.Exif()
+    exif[0x0112] = 6                                          # "rotate 90°": a portrait shot held upright
+    photo = tmp_path / "IMG_4032.jpg"
+    Image.fromarray(pixels).save(photo, "JPEG", quality=92, exif=exif.tobytes())
+    original = photo.stat().st_size
+    assert original > 3 * 1024 * 1024
+
+    django_user_model.objects.create_user("chutro_4g", password="mot-mat-khau-rat-dai")
+    page = browser_page
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro_4g")
+    page.fill("#id_password", "mot-mat-khau-rat-dai")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    fill_room_form(page, photo, title="Phòng chụp bằng điện thoại", description="Phòng có máy lạnh.", price="3tr",
+                   area="20", address="5 Trần Quốc Thảo", district="Quận 3")
+    page.wait_for_selector("#room-form[data-photos-shrunk]")
+    sent = page.evaluate("Array.from(document.querySelector('#id_photos').files).map(f => f.size)")  # what uploads
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#suggestions, #analysing")
+    assert len(sent) == 1 and sent[0] < original / 4, (sent, original)
+    stored = Room.objects.get(title="Phòng chụp bằng điện thoại").images.get()
+    assert (stored.width, stored.height) == (1920, 2560)          # upright, longest side 2560
+    print(f"\nphone photo: {original / 1048576:.1f} MB on the phone, {sent[0] / 1048576:.2f} MB uploaded")
