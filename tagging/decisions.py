@@ -195,9 +195,13 @@ def review_suggestions(suggestions, user, accept: bool) -> int:
     status = RoomTag.Status.CONFIRMED if accept else RoomTag.Status.REMOVED
     count = 0
     for s in suggestions.select_related("room", "tag"):
+        before = RoomTag.objects.filter(room=s.room, tag=s.tag).first()
+        by_landlord = before is not None and before.source in (RoomTag.Source.MODEL, RoomTag.Source.LANDLORD)
+        overturned = before.status if by_landlord and before.status != status else (
+            before.overturned_landlord if before is not None else "")
         RoomTag.objects.update_or_create(room=s.room, tag=s.tag, defaults={
             "status": status, "source": RoomTag.Source.ADMIN, "user": user, "note": "",
-            "evidence_text": evidence_key(s)})
+            "evidence_text": evidence_key(s), "overturned_landlord": overturned})
         s.review = TagSuggestion.Review.ACCEPTED if accept else TagSuggestion.Review.REJECTED
         s.reviewed_by, s.reviewed_at = user, timezone.now()
         s.save(update_fields=["review", "reviewed_by", "reviewed_at"])

@@ -200,6 +200,9 @@ class RoomTag(models.Model):
     # back only when the text about it changed.
     evidence_text = models.TextField("bằng chứng lúc quyết định", blank=True)
     note = models.CharField("ghi chú", max_length=200, blank=True)
+    # What the landlord had decided when an admin decided otherwise ("confirmed"/"removed"), for the
+    # learning loop's report of how often admins overturn landlords; "" when not overturned.
+    overturned_landlord = models.CharField("chủ trọ đã chọn (bị quản trị viên sửa)", max_length=10, blank=True)
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("lúc", auto_now=True)
 
