@@ -226,7 +226,10 @@ def resolve_place(city: str = "", district: str = "", address: str = "", ward: s
     address), the old district from ``district`` (or the address), the ward from ``ward`` (or a
     "Phường …/Xã …" in the address) where it lies in that district.  Unknown parts are None."""
     places = PLACES()
-    in_address = places.find(address) if address else PlaceMatch()
+    # Names are read from all the fields together: imported rows put a district in the city field
+    # ("Q.Tân Bình") or a street in the district field often enough.
+    everything = ", ".join(p for p in (address, district, city) if p)
+    in_address = places.find(everything) if everything else PlaceMatch()
     province = places.province(city) if city else None
     province = province or in_address.province
     districts = places.districts(district, province.code if province else None) if district else []
