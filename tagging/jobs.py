@@ -177,3 +177,28 @@ def requeue_stale(now=None) -> tuple[int, int]:
         else:
             failed += 1
     return sent, failed
+
+
+def rooms_to_retag(version: str):
+    """Ids of the rooms whose current suggestions do not come from model ``version`` (ascending)."""
+    from django.db.models import OuterRef, Subquery
+
+    Room = TaggingJob._meta.get_field("room").related_model     # the room model, without importing rooms
+    latest = (TaggingJob.objects.filter(room=OuterRef("pk"), status=TaggingJob.Status.DONE)
+              .order_by("-created_at", "-id").values("model_version")[:1])
+    return (Room.objects.annotate(current_version=Subquery(latest))
+            .exclude(current_version=version).order_by("pk").values_list("pk", flat=True))
+
+
+def retag_rooms(room_ids: list[int]) -> int:
+    """Tag these rooms again now (a chunk of ``retag_all``): one job each, run here; people's
+    decisions are kept by the tag rules (``decisions.reconcile``).  Returns how many were done."""
+    done = 0
+    for room_id in room_ids:
+        job = TaggingJob.objects.create(room_id=room_id, reason="retag", enqueued_at=timezone.now())
+        try:
+            run_job(job.pk)
+            done += 1
+        except Exception as exc:   # one bad room must not stop the chunk; the job records why
+            record_failure(job.pk, exc, final=True)
+    return done

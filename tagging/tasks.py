@@ -40,3 +40,9 @@ def _warm_solo_worker(sender=None, **kwargs):
     pool = str(getattr(sender, "pool_cls", "") or "")
     if "solo" in pool or "thread" in pool:
         jobs.warm_up_quietly()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, name="tagging.retag_rooms")
+def retag_rooms(self, room_ids: list[int]) -> int:
+    """One chunk of ``manage.py retag_all``, run by whichever worker takes it."""
+    return jobs.retag_rooms(room_ids)
