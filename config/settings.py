@@ -122,7 +122,9 @@ AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXIES else ["REMOTE_ADDR"]
 AXES_VERBOSE = False
-SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")           # new accounts per client address
+SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+# /metrics: Prometheus scrapes it with "Authorization: Bearer <METRICS_TOKEN>"; unset, only this machine.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")           # new accounts per client address
 
 LANGUAGE_CODE = "vi"
 # Vietnamese for the admin strings Django's own translation lacks ("Show counts"…): locale/vi.

@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from .metrics import log_job
 from .models import Tag, TaggingJob, TagSuggestion
 from .services import TextTooLong, suggest_tags
 
@@ -118,6 +119,7 @@ def run_job(job_id: int) -> TaggingJob | None:
                           conflict=s.conflict)
             for s in result.suggestions if s.slug in tags])
         job.mark_done(result.model_version, result.mode)
+        transaction.on_commit(lambda job=job: log_job(job, "done", job.duration_ms / 1000 if job.duration_ms else None))
         from .decisions import accept_pre_ticked, reconcile  # decisions reads this module's suggestions
 
         reconcile(room, set(result.extra.get("denied", ())))
@@ -140,6 +142,7 @@ def record_failure(job_id: int, exc: BaseException, final: bool) -> bool:
         return True
     later = transient and job.attempts < MAX_ATTEMPTS
     job.mark_failed(error, message, permanent=not later, retry_after=timezone.now() + RETRY_LATER if later else None)
+    log_job(job, "retry_later" if later else "failed")
     return False
 
 

@@ -16,6 +16,7 @@ from mlcore.taggers import Tagger, load_tagger
 from mlcore.vocab import default_vocabulary
 
 from .conflicts import find_conflict
+from .metrics import CACHE_LOOKUPS, INFERENCE_SECONDS
 from .models import Tag
 
 
@@ -97,8 +98,11 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> Suggestion
     except Exception:        # an unreachable cache only costs the inference
         cached = None
     if cached is not None:
+        CACHE_LOOKUPS.labels("hit").inc()
         return cached
-    result = compute_suggestions(text, images)
+    CACHE_LOOKUPS.labels("miss").inc()
+    with INFERENCE_SECONDS.labels("multimodal" if use_images else "text-only").time():
+        result = compute_suggestions(text, images)
     try:
         cache.set(key, result, RESULT_CACHE_SECONDS)
     except Exception:

@@ -1,3 +1,5 @@
+import os
+
 from celery import shared_task
 from celery.signals import worker_init, worker_process_init
 
@@ -32,6 +34,16 @@ def requeue_stale_jobs() -> str:
 def _warm_pool_process(**kwargs):
     """Each prefork pool process loads the model and tags once before its first job."""
     jobs.warm_up_quietly()
+
+
+@worker_init.connect
+def _serve_worker_metrics(sender=None, **kwargs):
+    """A worker serves its metrics at WORKER_METRICS_PORT (when set) for Prometheus to scrape."""
+    port = os.environ.get("WORKER_METRICS_PORT")
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(int(port))
 
 
 @worker_init.connect

@@ -39,6 +39,26 @@ def vocabulary(request):
 
 
 @require_GET
+def metrics(request):
+    """Prometheus metrics of this web process (see tagging.metrics); for METRICS_TOKEN holders, or
+    from this machine when no token is set."""
+    from django.conf import settings
+    from django.http import HttpResponse
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from config.security import client_ip
+
+    from .metrics import exposition
+
+    token = settings.METRICS_TOKEN
+    allowed = (request.headers.get("Authorization") == f"Bearer {token}") if token else \
+        client_ip(request) in ("127.0.0.1", "::1")
+    if not allowed:
+        return HttpResponse("Không được phép.", status=403, content_type="text/plain; charset=utf-8")
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
 def health(request):
     status = health_status()
     return JsonResponse(status, status=200 if status["status"] == "ok" else 503)
