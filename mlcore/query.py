@@ -68,10 +68,6 @@ class QueryPart:
     start: int               # span in the typed text
     end: int
 
-    @property
-    def text_span(self) -> tuple[int, int]:
-        return self.start, self.end
-
 
 @dataclass
 class ParsedQuery:

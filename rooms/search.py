@@ -138,13 +138,15 @@ def _range_label(kind: str, rng: tuple) -> str:
     return f"≤ {fmt(hi)}" if hi is not None else f"≥ {fmt(lo)}"
 
 
-def _without(params: QueryDict, name: str, value: str | None = None, q: str | None = None) -> str:
+def _without(params: QueryDict, *names: str, value: str | None = None, q: str | None = None) -> str:
+    """The query string without ``names`` (or only without ``value`` of them), ``q`` replaced."""
     out = params.copy()
     out.pop("trang", None)
-    if value is None:
-        out.pop(name, None)
-    else:
-        out.setlist(name, [v for v in out.getlist(name) if v != value])
+    for name in names:
+        if value is None:
+            out.pop(name, None)
+        else:
+            out.setlist(name, [v for v in out.getlist(name) if v != value])
     if q is not None:
         out["q"] = q
     return out.urlencode()
@@ -169,7 +171,7 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
     places = PLACES()
     for slug in data.get("dac_diem") or []:
         rq.tags.append(slug)
-        rq.chips.append(Chip(tags.get(slug, slug), _without(params, "dac_diem", slug)))
+        rq.chips.append(Chip(tags.get(slug, slug), _without(params, "dac_diem", value=slug)))
     if data.get("gia_tu") is not None or data.get("gia_den") is not None:
         rq.price = (data.get("gia_tu"), data.get("gia_den"))
     if data.get("dien_tich_tu") is not None or data.get("dien_tich_den") is not None:
@@ -187,10 +189,10 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
         rq.chips.append(Chip(rq.wards[0].name if len(rq.wards) == 1 else data["phuong"], _without(params, "phuong")))
     rq.max_deposit, rq.occupants = data.get("coc_den"), data.get("so_nguoi")
     if rq.price != (None, None):
-        rq.chips.append(Chip(_range_label("price", rq.price), _without(_without_q(params, "gia_tu"), "gia_den")))
+        rq.chips.append(Chip(_range_label("price", rq.price), _without(params, "gia_tu", "gia_den")))
     if rq.area != (None, None):
         rq.chips.append(Chip(_range_label("area", rq.area),
-                             _without(_without_q(params, "dien_tich_tu"), "dien_tich_den")))
+                             _without(params, "dien_tich_tu", "dien_tich_den")))
     if rq.room_type:
         rq.chips.append(Chip(RoomType(rq.room_type).label, _without(params, "loai")))
     if rq.province_code:
@@ -205,12 +207,6 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
         _understand_box(rq, q, params, tags)
     rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words and not rq.words_required else "moi_nhat")
     return rq
-
-
-def _without_q(params: QueryDict, name: str) -> QueryDict:
-    out = params.copy()
-    out.pop(name, None)
-    return out
 
 
 def _understand_box(rq: RenterQuery, q: str, params: QueryDict, tags: dict[str, str]) -> None:
@@ -253,14 +249,9 @@ def _understand_box(rq: RenterQuery, q: str, params: QueryDict, tags: dict[str, 
     rq.words_required = not understood
 
 
-def _confirmed(slug: str):
+def _confirmed(tag_ids: dict[str, int], slug: str):
     """Rooms with ``slug`` confirmed, by tag id (so PostgreSQL's statistics see which tag it is)."""
-    tag_id = _tag_ids().get(slug, -1)
-    return RoomTag.objects.filter(tag_id=tag_id, status=RoomTag.Status.CONFIRMED).values("room_id")
-
-
-def _tag_ids() -> dict[str, int]:
-    return dict(Tag.objects.values_list("slug", "pk"))
+    return RoomTag.objects.filter(tag_id=tag_ids.get(slug, -1), status=RoomTag.Status.CONFIRMED).values("room_id")
 
 
 def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
@@ -278,13 +269,14 @@ def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
 def search_rooms(rq: RenterQuery) -> QuerySet:
     """The listed rooms matching ``rq``, in its sort order."""
     qs = Room.objects.filter(is_listed=True)
+    tag_ids = dict(Tag.objects.values_list("slug", "pk"))
     for slug in rq.tags:  # every tag required (AND): one semi-join per tag
-        qs = qs.filter(pk__in=_confirmed(slug))
+        qs = qs.filter(pk__in=_confirmed(tag_ids, slug))
     for slug in rq.excluded_tags:
-        qs = qs.exclude(pk__in=_confirmed(slug))
+        qs = qs.exclude(pk__in=_confirmed(tag_ids, slug))
     if rq.room_type:
         same = Q(room_type=rq.room_type)
-        qs = qs.filter(same | Q(pk__in=_confirmed(rq.room_type)) if rq.room_type in TAG_ROOM_TYPES else same)
+        qs = qs.filter(same | Q(pk__in=_confirmed(tag_ids, rq.room_type)) if rq.room_type in TAG_ROOM_TYPES else same)
     lo, hi = rq.price
     if lo is not None:
         qs = qs.filter(price_vnd__gte=lo)
