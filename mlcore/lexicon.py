@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .fast_patterns import LeftBounded, StartIndex, first_possible_start, may_match, required_literals
 from .lexicon_rules import ALIAS_CONFIDENCE, DROPPED_ALIASES, LISTING_RULES, RULES, ListingRule, Rule
 from .text import NormalizedText, has_diacritics, normalize, normalize_text, strip_diacritics_str
 from .vocab import TagVocabulary, default_vocabulary
@@ -29,14 +30,17 @@ FOLDED_FACTOR = 0.9
 NEGATION_CUES = r"không|chưa|chẳng|chả|cấm|nghiêm cấm|miễn|hạn chế|no|trừ|ngoại trừ"
 BRIDGE_WORDS = (r"có|được|cho|phép|nhận|sử dụng|dùng|nuôi|bao|gồm|sẵn|trang bị|kèm|để|ở|phải|"
                 r"hỗ trợ|tính|nhiều|thể|cần|hề")
-_NEG_BEFORE = re.compile(
-    rf"(?<!\w)(?:{NEGATION_CUES})(?:\s+(?:{BRIDGE_WORDS}))*\s*$")
+_NEG_BEFORE = re.compile(rf"(?<!\w)(?:{NEGATION_CUES})(?:\s+(?:{BRIDGE_WORDS}))*\s*$")
 # "thú cưng: không", "thang máy (không có)", "thú cưng không được nuôi"
 _NEG_AFTER = re.compile(
     r"^\s*(?:[:\-–(]\s*)?(?:không|chưa|cấm)(?:\s+(?:có|được|cho|nuôi|phép|nhận))*\s*(?:[).,;:\n]|$)"
     r"|^\s*(?:không được|không cho|không có|chưa có|cấm|không nhận)(?!\w)")
 _NEG_BEFORE_FOLDED = re.compile(strip_diacritics_str(_NEG_BEFORE.pattern))
 _NEG_AFTER_FOLDED = re.compile(strip_diacritics_str(_NEG_AFTER.pattern))
+# A cue typed without accents is there as it is in the clause: without one of these words, the
+# accent-free patterns cannot find one.
+_NEG_BEFORE_FOLDED_WORDS = required_literals(_NEG_BEFORE_FOLDED)
+_NEG_AFTER_FOLDED_WORDS = required_literals(_NEG_AFTER_FOLDED)
 _CLAUSE_BREAK = re.compile(r"[;!?\n]|\.(?=\s|$)")
 _WINDOW = 80
 
@@ -66,12 +70,18 @@ class TagMatch:
 @dataclass(frozen=True)
 class _CompiledRule:
     rule: Rule
-    accented: re.Pattern
-    folded: re.Pattern | None      # None when the pattern has no accents to drop
+    accented: LeftBounded
+    folded: LeftBounded | None      # None when the pattern has no accents to drop
     before: re.Pattern | None
     not_before: re.Pattern | None
     after: re.Pattern | None
     not_after: re.Pattern | None
+    # Strings one of which every match contains (``mlcore.prefilter``): a rule none of whose
+    # literals occurs in the text is not run at all.
+    accented_literals: tuple[str, ...] | None = None
+    folded_literals: tuple[str, ...] | None = None
+    # The context patterns without accents, for matches of the accent-free twin.
+    folded_context: tuple[re.Pattern | None, ...] = ()
 
 
 @dataclass
@@ -90,14 +100,23 @@ def _bounded(pattern: str) -> str:
     return rf"(?<![^\W_])(?:{pattern})(?![^\W_])"
 
 
+def _fast_bounded(pattern: str) -> LeftBounded:
+    """The matches of ``_bounded(pattern)``, found faster (see ``mlcore.fast_patterns``)."""
+    return LeftBounded(r"[^\W_]", rf"(?:{pattern})(?![^\W_])")
+
+
 def _compile(rule: Rule) -> _CompiledRule:
     folded_src = strip_diacritics_str(rule.pattern)
+    accented = _fast_bounded(rule.pattern)
+    folded = _fast_bounded(folded_src) if folded_src != rule.pattern else None
+    context = (rule.before, rule.not_before, rule.after, rule.not_after)
     return _CompiledRule(
-        rule=rule,
-        accented=re.compile(_bounded(rule.pattern)),
-        folded=re.compile(_bounded(folded_src)) if folded_src != rule.pattern else None,
+        rule=rule, accented=accented, folded=folded,
         before=_opt(rule.before), not_before=_opt(rule.not_before),
         after=_opt(rule.after), not_after=_opt(rule.not_after),
+        accented_literals=required_literals(accented.scan),
+        folded_literals=required_literals(folded.scan) if folded is not None else None,
+        folded_context=tuple(_opt(strip_diacritics_str(c)) if c else None for c in context),
     )
 
 
@@ -141,6 +160,7 @@ class LexiconTagger:
             raise ValueError(f"lexicon rules name tags missing from the vocabulary: {sorted(unknown)}")
         rules += _alias_rules(self.vocabulary, rules)
         self._rules = [_compile(r) for r in rules]
+        self._starts = StartIndex([p for cr in self._rules for p in (cr.accented, cr.folded) if p is not None])
 
     # -- public API ---------------------------------------------------------------------------
     def threshold(self, slug: str, has_text: bool = True, photo_only: bool = False) -> float:
@@ -215,15 +235,13 @@ class LexiconTagger:
     def _candidates(self, norm: NormalizedText) -> list[_Candidate]:
         text, folded = norm.normalized.text, norm.folded.text
         out: list[_Candidate] = []
+        at, at_folded = self._starts.positions(text), self._starts.positions(folded)
         for cr in self._rules:
-            for m in cr.accented.finditer(text):
+            accented_matches, folded_matches = self._rule_matches(cr, text, folded, at, at_folded)
+            for m in accented_matches:
                 if self._context_ok(text, m.start(), m.end(), cr):
                     out.append(_Candidate(m.start(), m.end(), cr, False))
-            if cr.folded is None:
-                continue
-            for m in cr.folded.finditer(folded):
-                if text[m.start():m.end()] != folded[m.start():m.end()]:
-                    continue  # the writer used accents here: the accented pattern decides
+            for m in folded_matches:
                 if " " not in m.group(0) and has_diacritics(_line_at(text, m.start())):
                     continue  # a lone "mat"/"re" in accented text is a different word
                 if self._context_ok(folded, m.start(), m.end(), cr, folded_rule=True):
@@ -231,25 +249,46 @@ class LexiconTagger:
         return out
 
     @staticmethod
+    def _rule_matches(cr: _CompiledRule, text: str, folded: str, at: dict, at_folded: dict):
+        """(matches of the rule in the text, matches of its accent-free twin where the text has no
+        accents), exactly those of ``re.compile(_bounded(pattern)).finditer``; ``at`` and
+        ``at_folded``: the lexicon's :class:`StartIndex` positions in ``text`` and ``folded``.
+        A rule whose words are absent is not run; the others are tried only where a match can begin."""
+        if cr.accented.starts is not None:
+            accented = list(cr.accented.finditer(text, 0, at[cr.accented])) if cr.accented in at else []
+        else:
+            start = first_possible_start(cr.accented_literals, text, cr.accented.max_width)
+            accented = list(cr.accented.finditer(text, start)) if start is not None else []
+        # A folded match counts only where the text itself has no accents, so the words it contains
+        # occur in the accented text as they are.  (The scan itself runs over the folded text, where
+        # matches that are then dropped decide where the next one starts.)
+        if cr.folded is None:
+            return accented, []
+        if cr.folded.starts is not None:
+            if cr.folded not in at:
+                return accented, []
+            matches = cr.folded.finditer(folded, 0, at_folded[cr.folded])
+        else:
+            if not may_match(cr.folded_literals, text):
+                return accented, []
+            matches = cr.folded.finditer(folded, first_possible_start(cr.folded_literals, folded,
+                                                                      cr.folded.max_width) or 0)
+        return accented, [m for m in matches if text[m.start():m.end()] == folded[m.start():m.end()]]
+
+    @staticmethod
     def _context_ok(text: str, start: int, end: int, cr: _CompiledRule, folded_rule: bool = False) -> bool:
         if not (cr.before or cr.not_before or cr.after or cr.not_after):
             return True
         before, after = _clause_before(text, start), _clause_after(text, end)
-        fold = strip_diacritics_str if folded_rule else (lambda p: p)
-
-        def search(p: re.Pattern | None, s: str) -> bool:
-            return bool(p and re.search(fold(p.pattern), s))
-
-        def match(p: re.Pattern | None, s: str) -> bool:
-            return bool(p and re.match(fold(p.pattern), s))
-
-        if cr.before and not search(cr.before, before):
+        pre, not_pre, post, not_post = cr.folded_context if folded_rule else \
+            (cr.before, cr.not_before, cr.after, cr.not_after)
+        if pre and not pre.search(before):
             return False
-        if cr.not_before and search(cr.not_before, before):
+        if not_pre and not_pre.search(before):
             return False
-        if cr.after and not match(cr.after, after):
+        if post and not post.match(after):
             return False
-        if cr.not_after and match(cr.not_after, after):
+        if not_post and not_post.match(after):
             return False
         return True
 
@@ -258,13 +297,17 @@ class LexiconTagger:
         """Longest phrase first; a phrase inside a longer one of other tags is dropped."""
         cands.sort(key=lambda c: (-(c.end - c.start), c.start, c.folded))
         kept: list[_Candidate] = []
+        seen: set[tuple] = set()
         for c in cands:
-            inside_other = any(k.start <= c.start and c.end <= k.end and k.rule.rule.tags != c.rule.rule.tags
-                               and (k.end - k.start) > (c.end - c.start) for k in kept)
-            duplicate = any(k.start == c.start and k.end == c.end and k.rule.rule.tags == c.rule.rule.tags
-                            for k in kept)
-            if not inside_other and not duplicate:
+            start, end, tags = c.start, c.end, c.rule.rule.tags
+            if (start, end, tags) in seen:
+                continue
+            for k in kept:
+                if k.start <= start and end <= k.end and k.end - k.start > end - start and k.rule.rule.tags != tags:
+                    break       # inside a longer phrase of other tags
+            else:
                 kept.append(c)
+                seen.add((start, end, tags))
         return kept
 
     @staticmethod
@@ -276,7 +319,10 @@ class LexiconTagger:
         before, after = _clause_before(text, cand.start), _clause_after(text, cand.end)
         if _NEG_BEFORE.search(before) or _NEG_AFTER.search(after):
             return True
-        for pattern, part in ((_NEG_BEFORE_FOLDED, before), (_NEG_AFTER_FOLDED, after)):
+        for pattern, words, part in ((_NEG_BEFORE_FOLDED, _NEG_BEFORE_FOLDED_WORDS, before),
+                                     (_NEG_AFTER_FOLDED, _NEG_AFTER_FOLDED_WORDS, after)):
+            if not may_match(words, part):
+                continue
             m = pattern.search(strip_diacritics_str(part))
             if m and not has_diacritics(part[m.start():m.end()]):
                 return True

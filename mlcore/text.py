@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from re._casefix import _EXTRA_CASES
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
+
+from .fast_patterns import LeftBounded, may_match, required_literals
 
 __all__ = [
     "MappedText", "NormalizedText", "normalize", "normalize_text", "fold_text",
@@ -63,11 +66,12 @@ class MappedText:
             raise ValueError(f"span [{start}, {end}) outside text of length {len(self.text)}")
         return min(self.starts[start:end]), max(self.ends[start:end])
 
-    def sub(self, pattern: re.Pattern | str, repl: str | Callable[[re.Match], str],
+    def sub(self, pattern: re.Pattern | LeftBounded | str, repl: str | Callable[[re.Match], str],
             flags: int = 0) -> "MappedText":
         """Regex substitution that keeps offsets: each replacement maps to the whole match."""
         if isinstance(pattern, str):
             pattern = re.compile(pattern, flags)
+        plain = isinstance(repl, str) and "\\" not in repl    # no group references to expand
         if not pattern.search(self.text):
             return self
         out: list[str] = []
@@ -80,7 +84,7 @@ class MappedText:
             out.append(self.text[pos:m.start()])
             starts.extend(self.starts[pos:m.start()])
             ends.extend(self.ends[pos:m.start()])
-            new = repl(m) if callable(repl) else m.expand(repl)
+            new = repl if plain else repl(m) if callable(repl) else m.expand(repl)
             if new == m.group(0):  # unchanged: keep the per-character mapping
                 starts.extend(self.starts[m.start():m.end()])
                 ends.extend(self.ends[m.start():m.end()])
@@ -97,14 +101,20 @@ class MappedText:
 
     def map_chars(self, fn: Callable[[str], str]) -> "MappedText":
         """Apply ``fn`` to every character; a character may become zero or more characters."""
-        pieces = [fn(ch) for ch in self.text]
+        table = {ch: fn(ch) for ch in set(self.text)}      # a listing has ~100 distinct characters
+        if all(len(new) == 1 for new in table.values()):   # one character each: positions are unchanged
+            if all(ch == new for ch, new in table.items()):
+                return self
+            return MappedText(self.text.translate({ord(ch): new for ch, new in table.items()}),
+                              self.starts, self.ends)
+        pieces = [table[ch] for ch in self.text]
         if all(len(p) == 1 for p in pieces):  # one character each: positions are unchanged
             return MappedText("".join(pieces), self.starts, self.ends)
         out: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
         for ch, s, e in zip(self.text, self.starts, self.ends):
-            new = fn(ch)
+            new = table[ch]
             out.append(new)
             starts.extend([s] * len(new))
             ends.extend([e] * len(new))
@@ -189,7 +199,9 @@ def _is_symbol(ch: str) -> bool:
     return cat in ("So", "Cs", "Co")
 
 
-_LINE_START_DASH = re.compile(r"(?m)^[ \t]*(?:[-+*=>~_]+|\d{1,2}[.)](?!\d))[ \t]*")
+# Any blank before a list dash ("\x1f", a no-break space...) counts: the whitespace step drops it
+# later, and the dash must not then start a line of its own (normalising twice changes nothing).
+_LINE_START_DASH = re.compile(r"(?m)^[^\S\n]*(?:[-+*=>~_]+|\d{1,2}[.)](?!\d))[ \t]*")
 _REPEATED_PUNCT = re.compile(r"([!?.,;:~*=_\-])\1+|…+")
 
 
@@ -203,7 +215,7 @@ def clean_symbols(t: MappedText) -> MappedText:
 
 # Vietnamese mobile and landline numbers, grouped by spaces, dots or dashes: 0909 123 456,
 # 0896.119.779, +84 909-123-456, 028 3823 4567.
-_PHONE = re.compile(r"(?<![\w.,])(?:\+?84[\s.\-]?|0)(?:\d[\s.\-]?){8,9}\d(?![\w])")
+_PHONE = LeftBounded(r"[\w.,]", r"(?:\+?84[\s.\-]?|0)(?:\d[\s.\-]?){8,9}\d(?![\w])")
 
 
 def mask_phone_numbers(t: MappedText) -> MappedText:
@@ -211,8 +223,12 @@ def mask_phone_numbers(t: MappedText) -> MappedText:
     return t.sub(_PHONE, PHONE_TOKEN)
 
 
+# Runs of spaces and tabs; a lone " " is already what it would become, so it is not a match.
+_SPACE_RUN = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u3000]{2,}|[\t\r\f\v\u00a0\u2000-\u200a\u3000]")
+
+
 def collapse_whitespace(t: MappedText) -> MappedText:
-    t = t.sub(re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u3000]+"), " ")
+    t = t.sub(_SPACE_RUN, " ")
     t = t.sub(re.compile(r" ?\n[\s]*"), "\n")
     return t.sub(re.compile(r"^\s+|\s+$"), "")
 
@@ -222,7 +238,7 @@ _W = r"[^\W_]"  # a word character that is not "_"
 _L = r"[^\W\d_]"  # a letter
 _APPLIANCES = (r"máy lạnh|điều hòa|tủ lạnh|máy giặt|nóng lạnh|tivi|tv|giường|nệm|tủ|bếp|wifi|quạt|"
                r"ml|đh|tl|nl|mg|wc|kệ|bàn|ghế|lò vi sóng")
-_APPLIANCE_NEAR = re.compile(rf"(?<!{_W})(?:{_APPLIANCES})(?!{_W})", re.I)
+_APPLIANCE_NEAR = LeftBounded(_W, rf"(?:{_APPLIANCES})(?!{_W})", re.I)
 _SCHOOL_CONTEXT = re.compile(
     r"(?:gần|cách|ngay|sát|đối diện|kế|cạnh|các|trường|cổng|khu|làng|sinh viên|sv|tới|đến|"
     r"qua|về|bên|học|và|,)\s*$", re.I)
@@ -290,7 +306,14 @@ ABBREVIATIONS: list[tuple[str, str | Callable[[re.Match], str]]] = [
     (r"gđ", "gia đình"),
     (r"mg|mtg", "môi giới"),
 ]
-_ABBREVIATION_RES = [(re.compile(rf"(?<!{_L})(?:{p})(?!{_W})", re.I), r) for p, r in ABBREVIATIONS]
+_ABBREVIATION_RES = [(LeftBounded(_L, rf"(?:{p})(?!{_W})", re.I), r) for p, r in ABBREVIATIONS]
+# Lower-case words each abbreviation's matches contain: most listings have few of them, and a
+# pattern whose words are absent from the lower-cased text is not run.
+_ABBREVIATION_WORDS = [tuple(tuple(s.lower() for s in g) for g in required_literals(rf"(?:{p})") or ())
+                       or None for p, _ in ABBREVIATIONS]
+# Characters that case-insensitive matching pairs with letters other than their lower case
+# ("ſ" matches "s"): with one of them in the text, every pattern runs.
+_UNUSUAL_CASES = {ch for k, v in _EXTRA_CASES.items() for ch in (chr(k), *map(chr, v)) if not ch.isascii()} | {"Σ"}
 
 
 def expand_abbreviations(t: MappedText) -> MappedText:
@@ -300,8 +323,17 @@ def expand_abbreviations(t: MappedText) -> MappedText:
     lowercase.  Ambiguous forms are left alone rather than guessed ("tl" after a price is
     "thương lượng", not "tủ lạnh").
     """
-    for pattern, repl in _ABBREVIATION_RES:
-        t = t.sub(pattern, repl)
+    lowered = None
+    for (pattern, repl), words in zip(_ABBREVIATION_RES, _ABBREVIATION_WORDS):
+        if lowered is None:
+            lowered = t.text.lower()
+            if len(lowered) != len(t.text) or not _UNUSUAL_CASES.isdisjoint(t.text):
+                lowered = ""        # no shortcut for this text
+        if lowered and not may_match(words, lowered):
+            continue
+        expanded = t.sub(pattern, repl)
+        if expanded is not t:
+            t, lowered = expanded, None
     return t
 
 
@@ -327,7 +359,7 @@ def fold_chars(text: str) -> str:
 
 def has_diacritics(text: str) -> bool:
     """True when ``text`` contains a Vietnamese accented letter or đ."""
-    return any(_strip_char(c) != c for c in text)
+    return any(_strip_char(c) != c for c in set(text))
 
 
 # --------------------------------------------------------------------------------------------
