@@ -1,19 +1,21 @@
-"""``python -m mlcore bench``: speed and memory of the default model against the seed's stack.
+"""``python -m mlcore bench``: speed and memory of the default model against the seed stack.
 
-Both are built with random weights (timing does not depend on them) and timed on the same machine
-in the same run, each in its own process so that peak RSS is its own:
+Timed on the same machine in the same run, each in its own process so that peak RSS is its own:
 
-* default: the network of the default recipe, ``configs/default_model.json`` (its ``"model"``, a
-  :class:`mlcore.config.TaggerConfig`), photos at its preprocessing size;
+* default: the shipped checkpoint as it serves: its fast-runtime export (``mlcore.runtime``: ONNX
+  Runtime, int8 where accuracy held) where there is one, and the lexicon, tokenizer and heads,
+  i.e. ``FeatureExtractionPipeline.forward``;
+* default_torch: the same checkpoint with PyTorch encoders (the fallback);
 * seed: a PhoBERT-base-sized RoBERTa (12 layers, hidden 768, 64k vocabulary) over 256 tokens +
-  ResNet34 at 512x512 (``SEED_CONFIG``);
-* with ``--compare DIR``: the network of a saved checkpoint (e.g. the shipped model), so a new
-  default is timed against the current one in the same run.
+  ResNet34 at 512x512 (``SEED_CONFIG``), random weights (timing does not depend on them);
+* with ``--compare DIR``: another checkpoint as it serves (e.g. a candidate against the shipped one).
 
-A listing is one text of 256 tokens and one photo.  A model that reads the lexicon's confidences
-is timed with the lexicon run over a listing text of about that length (``SAMPLE_LISTING``,
-written for this benchmark).  Reported: milliseconds per listing at batch 1 (median of repeated
-runs) and at batch 32 (per listing), and each process's peak RSS.
+A listing is ``SAMPLE_LISTING`` (about 1,200 characters, written for this benchmark: 256 tokens,
+the encoders' limit) and one photo already decoded to the model's input size.  Reported:
+milliseconds per listing at batch 1 (median of repeated runs) and at batch 32 (per listing), the
+lexicon alone on that text, and each process's peak RSS.  ``accuracy``: with the data here,
+micro-F1 of the fast runtime and of PyTorch on dev_gold (text) and the photo test split (photos
+alone), so a speed-up never hides a loss.
 """
 from __future__ import annotations
 
@@ -39,6 +41,40 @@ SAMPLE_LISTING = (
     "Điện 3.500đ/kWh, nước 100k/người, không bao gồm phí dịch vụ. Khu dân cư yên tĩnh, an ninh.\n"
     "Ưu tiên sinh viên, người đi làm; không nuôi thú cưng. Giá 3tr5/tháng, cọc 1 tháng.\n"
 ) * 2
+
+def _time_pipeline(folder, runtime: str, batch: int, repeats: int) -> tuple[float, object]:
+    """Median seconds for ``FeatureExtractionPipeline.forward`` over ``batch`` listings."""
+    import torch
+
+    from .pipeline import FeatureExtractionPipeline
+
+    pipeline = FeatureExtractionPipeline(folder, runtime=runtime)
+    size = pipeline.preprocess.size
+    texts = [SAMPLE_LISTING] * batch
+    pixels = torch.rand(batch, 1, 3, size, size)
+    mask = torch.ones(batch, 1, dtype=torch.bool)
+    pipeline.forward(texts, pixels, mask)                         # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        pipeline.forward(texts, pixels, mask)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), pipeline
+
+
+def lexicon_ms(repeats: int = 200) -> float:
+    """Median milliseconds of the lexicon over ``SAMPLE_LISTING``."""
+    from .lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    lexicon.tag(SAMPLE_LISTING)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        lexicon.tag(SAMPLE_LISTING)
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1000, 2)
+
 
 def model_config(name: str) -> dict:
     """The ``TaggerConfig`` dict timed under ``name``: "default" (the default recipe), "seed", or a
@@ -118,6 +154,18 @@ def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
 def measure_one(name: str, repeats_b1: int = 10, repeats_b32: int = 2) -> dict:
     import torch
 
+    if name != "seed":      # a checkpoint as it serves
+        from .taggers import DEFAULT_CHECKPOINT
+
+        folder, runtime = (DEFAULT_CHECKPOINT, "torch") if name == "default_torch" else \
+            (DEFAULT_CHECKPOINT if name == "default" else Path(name), "auto")
+        b1, pipeline = _time_pipeline(folder, runtime, 1, repeats_b1)
+        b32, _ = _time_pipeline(folder, runtime, 32, repeats_b32)
+        params = sum(p.numel() for p in pipeline.model.parameters())
+        return {"ms_b1": round(b1 * 1000, 1), "ms_b32": round(b32 * 1000 / 32, 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "params_m": round(params / 1e6, 2), "threads": torch.get_num_threads(),
+                "runtime": pipeline.runtime_name, "version": pipeline.version}
     config = model_config(name)
     model = _build(config)
     b1 = _time_batch(model, config, 1, repeats_b1)
@@ -136,38 +184,81 @@ def _measure_in_subprocess(name: str, repeats_b1: int, repeats_b32: int) -> dict
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_bench(repeats_b1: int = 10, repeats_b32: int = 2, compare: str | None = None) -> dict:
-    """The default recipe's network vs the seed stack (and ``compare``, a checkpoint folder)."""
-    names = ["default", "seed"] + ([compare] if compare else [])
+def run_bench(repeats_b1: int = 10, repeats_b32: int = 2, compare: str | None = None,
+              accuracy: bool = True) -> dict:
+    """The shipped model as it serves vs the seed stack (and ``compare``, a checkpoint folder)."""
+    names = ["default", "default_torch", "seed"] + ([compare] if compare else [])
     results = {name: _measure_in_subprocess(name, repeats_b1, repeats_b32) for name in names}
-    d, s = results["default"], results["seed"]
+    d, t, s = results["default"], results["default_torch"], results["seed"]
     out = {
-        "default_ms_b1": d["ms_b1"], "default_ms_b32": d["ms_b32"],
+        "default_ms_b1": d["ms_b1"], "default_ms_b32": d["ms_b32"], "default_runtime": d["runtime"],
+        "default_version": d["version"],
+        "default_torch_ms_b1": t["ms_b1"], "default_torch_ms_b32": t["ms_b32"],
         "seed_ms_b1": s["ms_b1"], "seed_ms_b32": s["ms_b32"],
         "speedup_b1": round(s["ms_b1"] / d["ms_b1"], 2), "speedup_b32": round(s["ms_b32"] / d["ms_b32"], 2),
-        "default_peak_rss_mb": d["peak_rss_mb"], "seed_peak_rss_mb": s["peak_rss_mb"],
+        "speedup_torch_b1": round(s["ms_b1"] / t["ms_b1"], 2),
+        "lexicon_ms": lexicon_ms(), "lexicon_chars": len(SAMPLE_LISTING),
+        "default_peak_rss_mb": d["peak_rss_mb"], "default_torch_peak_rss_mb": t["peak_rss_mb"],
+        "seed_peak_rss_mb": s["peak_rss_mb"],
         "default_params_m": d["params_m"], "seed_params_m": s["params_m"], "torch_threads": d["threads"],
-        "default_config": model_config("default"), "seed_config": SEED_CONFIG,
+        "seed_config": SEED_CONFIG,
     }
+    if accuracy:
+        out["accuracy"] = runtime_accuracy()
     if compare:
         c = results[compare]
         out["compare"] = {"model": str(compare), "ms_b1": c["ms_b1"], "ms_b32": c["ms_b32"],
-                          "peak_rss_mb": c["peak_rss_mb"], "params_m": c["params_m"]}
+                          "peak_rss_mb": c["peak_rss_mb"], "params_m": c["params_m"], "runtime": c["runtime"]}
         out["default_vs_compare_b1"] = round(d["ms_b1"] / c["ms_b1"], 3)
     return out
 
 
+def runtime_accuracy(recipe_path: Path | None = None) -> dict:
+    """Micro-F1 of the shipped model with its fast runtime and with PyTorch: dev_gold (text only)
+    and the photo test split (photos only); {"skipped": why} without the data."""
+    from .config import load_recipe
+    from .evaluate import evaluate
+    from .gate import evaluation_sets
+    from .pipeline import FeatureExtractionPipeline
+    from .taggers import DEFAULT_CHECKPOINT
+
+    recipe = load_recipe(recipe_path)
+    try:
+        sets = evaluation_sets(recipe)
+    except (OSError, ValueError) as exc:
+        return {"skipped": f"evaluation data not here ({exc})"}
+    out = {}
+    for runtime in ("auto", "torch"):
+        pipeline = FeatureExtractionPipeline(DEFAULT_CHECKPOINT, runtime=runtime)
+        key = "fast" if runtime == "auto" else "torch"
+        out[f"{key}_runtime"] = pipeline.runtime_name
+        for name, modality in (("dev_gold", "text"), ("photo_test", "image")):
+            out[f"{key}_{name}_micro_f1"] = round(evaluate(sets[name], pipeline, pipeline.vocabulary,
+                                                           modality=modality)["micro_f1"], 4)
+    for name in ("dev_gold", "photo_test"):
+        out[f"{name}_f1_change"] = round(out[f"fast_{name}_micro_f1"] - out[f"torch_{name}_micro_f1"], 4)
+    return out
+
+
 def format_bench(r: dict) -> str:
+    acc = r.get("accuracy") or {}
     return "\n".join([
-        f"{'model':<10} {'ms/listing b1':>14} {'ms/listing b32':>15} {'peak RSS MB':>12} {'params M':>9}",
-        f"{'default':<10} {r['default_ms_b1']:>14} {r['default_ms_b32']:>15} {r['default_peak_rss_mb']:>12} "
-        f"{r['default_params_m']:>9}",
-        f"{'seed':<10} {r['seed_ms_b1']:>14} {r['seed_ms_b32']:>15} {r['seed_peak_rss_mb']:>12} "
+        f"{'model':<14} {'ms/listing b1':>14} {'ms/listing b32':>15} {'peak RSS MB':>12} {'params M':>9}",
+        f"{'default':<14} {r['default_ms_b1']:>14} {r['default_ms_b32']:>15} {r['default_peak_rss_mb']:>12} "
+        f"{r['default_params_m']:>9}  ({r['default_version']}, {r['default_runtime']})",
+        f"{'default torch':<14} {r['default_torch_ms_b1']:>14} {r['default_torch_ms_b32']:>15} "
+        f"{r['default_torch_peak_rss_mb']:>12} {r['default_params_m']:>9}",
+        f"{'seed':<14} {r['seed_ms_b1']:>14} {r['seed_ms_b32']:>15} {r['seed_peak_rss_mb']:>12} "
         f"{r['seed_params_m']:>9}",
         f"speed-up of the default: {r['speedup_b1']}x at batch 1, {r['speedup_b32']}x at batch 32 "
-        f"({r['torch_threads']} torch threads)",
-        *([f"{'compared':<10} {r['compare']['ms_b1']:>14} {r['compare']['ms_b32']:>15} "
-           f"{r['compare']['peak_rss_mb']:>12} {r['compare']['params_m']:>9}  ({r['compare']['model']})",
+        f"({r['torch_threads']} threads; PyTorch encoders: {r['speedup_torch_b1']}x at batch 1)",
+        f"lexicon alone: {r['lexicon_ms']} ms for a {r['lexicon_chars']}-character listing",
+        *([f"micro-F1 fast vs PyTorch: dev_gold {acc['fast_dev_gold_micro_f1']} vs {acc['torch_dev_gold_micro_f1']}, "
+           f"photo test {acc['fast_photo_test_micro_f1']} vs {acc['torch_photo_test_micro_f1']}"]
+          if "fast_dev_gold_micro_f1" in acc else [f"accuracy: {acc['skipped']}"] if acc else []),
+        *([f"{'compared':<14} {r['compare']['ms_b1']:>14} {r['compare']['ms_b32']:>15} "
+           f"{r['compare']['peak_rss_mb']:>12} {r['compare']['params_m']:>9}  ({r['compare']['model']}, "
+           f"{r['compare']['runtime']})",
            f"default / compared at batch 1: {r['default_vs_compare_b1']}x"] if "compare" in r else []),
     ])
 

@@ -23,10 +23,11 @@ def _vocab(args) -> TagVocabulary:
 def cmd_evaluate(args) -> int:
     vocab = _vocab(args)
     examples = read_dataset(args.data, vocab, check_images=args.modality != "text")
-    tagger = load_tagger(args.model, vocab)
+    tagger = load_tagger(args.model, vocab, runtime=args.runtime)
     report = evaluate(examples, tagger, vocab, progress=not args.json and sys.stderr.isatty(),
                       modality=args.modality)
     report["data"] = str(args.data)
+    report["runtime"] = getattr(tagger, "runtime_name", "rules")
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -109,6 +110,14 @@ def cmd_train(args) -> int:
     target = out.with_name(out.name + ".candidate") if into_shipped else out
     file = train(recipe, target, base=Path.cwd())
     print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
+    # The fast runtime is part of the model: exported (and checked) before the gate times and scores it.
+    from .config import resolve_path
+    from .runtime import export_with_data
+
+    manifest = export_with_data(target, resolve_path(Path.cwd(), recipe["photos"]) if recipe.get("photos") else None,
+                                resolve_path(Path.cwd(), recipe["threshold_data"]) if recipe.get("threshold_data") else None)
+    print(f"wrote {target / 'runtime'} (text {'int8' if manifest['text']['int8'] else 'fp32'}, "
+          f"image {'int8' if manifest['image']['int8'] else 'fp32'})", file=sys.stderr)
     if args.no_gate:
         return 0
     result = run_gate(target, DEFAULT_CHECKPOINT, recipe, base=Path.cwd(), promote_to=out if into_shipped else None)
@@ -127,10 +136,28 @@ def cmd_gate(args) -> int:
     return 0 if result.passed else 1
 
 
+def cmd_export_runtime(args) -> int:
+    from .config import load_recipe
+    from .runtime import export_with_data
+    from .taggers import DEFAULT_CHECKPOINT
+
+    recipe = load_recipe(args.config)
+    model = DEFAULT_CHECKPOINT if args.model == "default" else Path(args.model)
+    manifest = export_with_data(model, args.photos or _recipe_path(recipe, "photos"),
+                                args.texts or _recipe_path(recipe, "threshold_data"), int8=not args.fp32,
+                                int8_image=args.int8_image)
+    print(json.dumps(manifest, indent=1))
+    return 0
+
+
+def _recipe_path(recipe: dict, key: str) -> Path | None:
+    return Path(recipe[key]) if recipe.get(key) else None
+
+
 def cmd_bench(args) -> int:
     from .bench import format_bench, run_bench
 
-    result = run_bench(args.repeats, args.repeats_b32, compare=args.compare)
+    result = run_bench(args.repeats, args.repeats_b32, compare=args.compare, accuracy=not args.no_accuracy)
     print(json.dumps(result) if args.json else format_bench(result))
     return 0
 
@@ -146,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modality", choices=["both", "text", "image"], default="both",
                    help="text: ignore photos; image: ignore text (a photo-only row has an empty mota)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    p.add_argument("--runtime", choices=["auto", "onnx", "torch"], default=None,
+                   help="a checkpoint's encoders: its ONNX export or PyTorch (default: MLCORE_RUNTIME, else auto)")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("photo-split", help="write one split of the photo labels as a seed-format CSV")
@@ -193,12 +222,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--promote", action="store_true", help="replace the shipped folder when the gate passes")
     p.set_defaults(func=cmd_gate)
 
+    p = sub.add_parser("export-runtime", help="export a checkpoint's encoders to ONNX Runtime (int8 where F1 holds)")
+    p.add_argument("--model", default="default", help="'default' or a checkpoint folder")
+    p.add_argument("--config", type=Path, help="recipe JSON whose data paths give the checks (default recipe)")
+    p.add_argument("--photos", type=Path, default=None, help="photos/labels.csv: calibration and photo check")
+    p.add_argument("--texts", type=Path, default=None, help="labelled JSONL for the text check (dev_gold)")
+    p.add_argument("--fp32", action="store_true", help="no int8: float32 ONNX for both encoders")
+    p.add_argument("--int8-image", action="store_true",
+                   help="also try the image trunk in int8 (kept only within 0.005 photo F1 on the validation split)")
+    p.set_defaults(func=cmd_export_runtime)
+
     p = sub.add_parser("bench", help="ms per listing and peak RSS: default model vs the seed stack")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--repeats", type=int, default=10, help="timed runs at batch 1 (median)")
     p.add_argument("--repeats-b32", type=int, default=2, help="timed runs at batch 32 (median)")
     p.add_argument("--compare", default=None, metavar="DIR",
-                   help="also time the network of this checkpoint (e.g. mlcore/resources/default_model)")
+                   help="also time this checkpoint as it serves (e.g. a candidate)")
+    p.add_argument("--no-accuracy", action="store_true",
+                   help="skip the F1 comparison of the fast runtime with PyTorch (dev_gold, photo test split)")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -102,7 +102,12 @@ class MultimodalTagger(nn.Module):
         if p == 0:
             return {"cells": photo_mask.new_zeros(b, 0, self.image_encoder.out_dim, dtype=torch.float32),
                     "pooled": photo_mask.new_zeros(b, 0, 2 * self.image_encoder.out_dim, dtype=torch.float32)}
-        fmap = self.image_encoder(images.flatten(0, 1))                      # [B·P, Di, h, w]
+        return self.features_from_map(self.image_encoder(images.flatten(0, 1)), b, p)
+
+    @staticmethod
+    def features_from_map(fmap: torch.Tensor, b: int, p: int) -> dict[str, torch.Tensor]:
+        """The image encoder's output for B·P photos [B·P, Di, h, w] -> :meth:`image_features`'s dict
+        (for encoders run elsewhere: ``mlcore.runtime``)."""
         _, di, h, w = fmap.shape
         cells = fmap.flatten(2).transpose(1, 2).reshape(b, p * h * w, di)    # [B, P·h·w, Di]
         pooled = torch.cat([fmap.mean((2, 3)), fmap.amax((2, 3))], 1).reshape(b, p, 2 * di)

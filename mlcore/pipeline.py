@@ -16,6 +16,8 @@ comes from the checkpoint.
 """
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -23,6 +25,8 @@ import torch
 
 from .calibration import FALLBACK_THRESHOLD
 from .checkpoint import load_checkpoint
+from .encoders import ModelNotAvailable
+from .runtime import OnnxEncoders, RuntimeUnavailable, load_runtime, runtime_choice
 from .lexicon import LexiconTagger, TagMatch
 from .photos import load_image
 from .vocab import TagVocabulary, default_vocabulary
@@ -35,8 +39,9 @@ class FeatureExtractionPipeline:
     name = "multimodal"
     supports_images = True
 
-    def __init__(self, model_path: str | Path, vocabulary: TagVocabulary | None = None):
+    def __init__(self, model_path: str | Path, vocabulary: TagVocabulary | None = None, runtime: str | None = None):
         self.model, meta = load_checkpoint(model_path)
+        self.encoders = _encoders(model_path, runtime or runtime_choice())
         self.vocabulary = vocabulary or default_vocabulary()
         self.id2feature: dict[int, str] = meta["id2feature"]
         unknown = [s for s in self.id2feature.values() if s not in self.vocabulary]
@@ -85,17 +90,30 @@ class FeatureExtractionPipeline:
             for j, photo in enumerate(photos):
                 pixels[b, j] = load_image(photo, self.preprocess)
                 mask[b, j] = True
-        if lexical is None:
-            lexical = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
+        return self.forward(texts, pixels, mask, lexical)
+
+    def forward(self, texts: Sequence[str], pixels: torch.Tensor, mask: torch.Tensor,
+                lexical: Sequence[dict[str, TagMatch]] | None = None):
+        """:meth:`probabilities` from photos already turned into tensors (pixels [B, P, 3, H, W],
+        mask [B, P]): the lexicon (unless given), the tokenizer, the encoders and the heads.  With
+        the fast runtime the text side runs on another thread while this one runs the image trunk
+        (ONNX Runtime releases the GIL, so the lexicon's Python runs meanwhile); the lexicon's
+        matches are kept in ``self.last_lexical``."""
+        p = mask.shape[1]
         feature = {slug: idx for idx, slug in self.id2feature.items()}
-        lexicon = torch.zeros(len(texts), len(feature))
-        for b, matches in enumerate(lexical):
-            for slug, m in matches.items():
-                if slug in feature:
-                    lexicon[b, feature[slug]] = m.confidence
-        tok = self.model.text_encoder.tokenize(list(texts))
+        fast_photos = self.encoders is not None and self.encoders.image is not None and bool(mask.any())
+        if fast_photos:
+            photo_side = self.encoders.submit(self._photo_features, pixels, mask)
+            time.sleep(0.0002)      # hands the GIL to the photo thread, which then waits in ONNX Runtime
+            lexical, lexicon, tok, text_vectors = self._read_texts(texts, lexical, feature)
+            image_features = photo_side.result()
+        else:
+            lexical, lexicon, tok, text_vectors = self._read_texts(texts, lexical, feature)
+            image_features = None           # computed by the model (PyTorch)
+        self.last_lexical = lexical
         with torch.inference_mode():
-            out = self.model(tok["input_ids"], tok["attention_mask"], pixels, mask, lexicon=lexicon)
+            out = self.model(tok["input_ids"], tok["attention_mask"], pixels, mask, lexicon=lexicon,
+                             text_vectors=text_vectors, image_features=image_features)
         has_photos = mask.any(dim=1, keepdim=True).expand(-1, len(feature))
         self.last_photo_probabilities = torch.full((len(texts), len(feature)), float("nan"))
         if self.model.photo_head is not None:
@@ -109,10 +127,38 @@ class FeatureExtractionPipeline:
             supported = has_photos
         return torch.sigmoid(out["logits"] / self.temperature), photo_of_tag, supported
 
+    def _read_texts(self, texts: Sequence[str], lexical, feature: dict[str, int]):
+        """The text side: (the lexicon's matches per text, their confidences [B, tags], the
+        tokens, the text vectors from the fast runtime or None)."""
+        if lexical is None:
+            lexical = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
+        lexicon = torch.zeros(len(texts), len(feature))
+        for b, matches in enumerate(lexical):
+            for slug, m in matches.items():
+                if slug in feature:
+                    lexicon[b, feature[slug]] = m.confidence
+        tok = self.model.text_encoder.tokenize(list(texts))
+        text_vectors = None
+        if self.encoders is not None and self.encoders.text is not None:
+            text_vectors = self.encoders.text_vectors(tok["input_ids"], tok["attention_mask"])
+        return lexical, lexicon, tok, text_vectors
+
+    def _photo_features(self, pixels: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The fast runtime's image trunk over the real photos; padding slots get zeros."""
+        real = self.encoders.feature_map(pixels.flatten(0, 1)[mask.flatten()])
+        b, p = mask.shape
+        fmap = real.new_zeros(b * p, *real.shape[1:])
+        fmap[mask.flatten()] = real
+        return self.model.features_from_map(fmap, b, p)
+
+    @property
+    def runtime_name(self) -> str:
+        return self.encoders.describe() if self.encoders is not None else "pytorch"
+
     def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[list[TagMatch]]:
         images = list(images) if images is not None else [()] * len(texts)
-        lexical_all = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
-        probs, photo_of_tag, photo_support = self.probabilities(texts, images, lexical_all)
+        probs, photo_of_tag, photo_support = self.probabilities(texts, images)
+        lexical_all = self.last_lexical
         photo_probs = self.last_photo_probabilities
         results = []
         for b, lexical in enumerate(lexical_all):
@@ -162,3 +208,16 @@ class FeatureExtractionPipeline:
         for item in (images if images is not None else [None] * len(texts)):
             photo_lists.append(() if item is None else (tuple(item) if isinstance(item, (list, tuple)) else (item,)))
         return [self._features(m, t) for m, t in zip(self.tag_batch(texts, photo_lists), texts)]
+
+
+def _encoders(model_path, choice: str) -> OnnxEncoders | None:
+    """The fast runtime's encoders for ``MLCORE_RUNTIME`` ``choice`` (None: PyTorch)."""
+    if choice == "torch":
+        return None
+    try:
+        return load_runtime(model_path)
+    except RuntimeUnavailable as exc:
+        if choice == "onnx":
+            raise ModelNotAvailable(str(exc)) from exc
+        logging.getLogger(__name__).info("PyTorch inference: %s", exc)
+        return None

@@ -35,9 +35,10 @@ class TaggerNotFound(ValueError):
     pass
 
 
-def load_tagger(spec: str, vocabulary: TagVocabulary | None = None) -> Tagger:
+def load_tagger(spec: str, vocabulary: TagVocabulary | None = None, runtime: str | None = None) -> Tagger:
     """``"lexicon"`` -> the rule tagger; ``"default"`` -> the shipped multimodal checkpoint;
-    a checkpoint path -> that trained model."""
+    a checkpoint path -> that trained model.  ``runtime``: "auto", "onnx" or "torch" for a
+    checkpoint's encoders (default: ``MLCORE_RUNTIME``, see ``mlcore.runtime``)."""
     if spec == "lexicon":
         return LexiconTagger(vocabulary)
     path = DEFAULT_CHECKPOINT if spec == "default" else Path(spec)
@@ -54,6 +55,6 @@ def load_tagger(spec: str, vocabulary: TagVocabulary | None = None) -> Tagger:
     from .encoders import ModelNotAvailable
 
     try:
-        return FeatureExtractionPipeline(path, vocabulary)
+        return FeatureExtractionPipeline(path, vocabulary, runtime=runtime)
     except ModelNotAvailable as exc:
         raise TaggerNotFound(str(exc)) from exc

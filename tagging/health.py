@@ -41,13 +41,14 @@ def _broker() -> str:
         return "down"
 
 
-def _model() -> tuple[bool, str | None]:
+def _model() -> tuple[bool, str | None, str | None]:
     from .services import get_tagger
 
     try:
-        return True, get_tagger().version
+        tagger = get_tagger()
+        return True, tagger.version, getattr(tagger, "runtime_name", "rules")
     except Exception:
-        return False, None
+        return False, None, None
 
 
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
@@ -57,8 +58,8 @@ def health_status() -> dict:
     checks = {"database": _pool.submit(_database), "broker": _pool.submit(_broker), "model": _pool.submit(_model)}
     wait(checks.values(), timeout=HEALTH_DEADLINE)
     result = {name: (f.result() if f.done() else None) for name, f in checks.items()}
-    model_loaded, model_version = result["model"] or (False, None)
+    model_loaded, model_version, model_runtime = result["model"] or (False, None, None)
     status = {"database": result["database"] or "timeout", "broker": result["broker"] or "timeout",
-              "model_loaded": model_loaded, "model_version": model_version}
+              "model_loaded": model_loaded, "model_version": model_version, "model_runtime": model_runtime}
     ok = status["database"] == "ok" and status["broker"] in ("ok", "in-process") and model_loaded
     return {"status": "ok" if ok else "degraded", **status}

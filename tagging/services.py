@@ -68,7 +68,12 @@ def warm_up() -> str:
     """Load the tagger and run it once, so that the first real job pays neither (called when a
     Celery worker process starts).  Returns the model version."""
     tagger = get_tagger()
-    tagger.tag("Phòng có máy lạnh, wifi, gần trường")
+    photos = ()
+    if tagger.supports_images:       # the image side too (its runtime session, its first allocations)
+        from PIL import Image
+
+        photos = (Image.new("RGB", (64, 48), (128, 128, 128)),)
+    tagger.tag("Phòng có máy lạnh, wifi, gần trường", photos)
     return tagger.version
 
 

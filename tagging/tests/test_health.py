@@ -21,7 +21,8 @@ def test_health_reports_database_and_model(client, settings):
         response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process",
-                               "model_loaded": True, "model_version": DEFAULT_VERSION}
+                               "model_loaded": True, "model_version": DEFAULT_VERSION,
+                               "model_runtime": "onnxruntime (text int8, image fp32)"}
 
 
 @pytest.mark.django_db

@@ -1,0 +1,306 @@
+"""The fast runtime: a checkpoint's encoders in ONNX Runtime, int8 where accuracy holds.
+
+PyTorch stays the training framework and the fallback.  ``export_runtime(checkpoint)`` writes,
+beside ``best_model.pt``, a ``runtime/`` folder:
+
+* ``text.onnx``: the text encoder (token ids and mask -> the first token's vector), any batch and
+  any length, so a listing is never padded beyond its own length (or its batch's longest);
+* ``image.onnx``: the image trunk (photos -> feature map);
+* ``runtime.json``: which files, whether each is int8, the checkpoint's SHA-256 (an export of an
+  older checkpoint is never used), and the F1 checks made when choosing.
+
+Int8: the text encoder is quantised dynamically (weights int8, activations per batch) and kept
+int8 only when its F1 on human-labelled listings is within ``MAX_F1_LOSS`` of PyTorch's.  The image
+trunk stays float32 unless asked (``int8_image``: static QDQ, per channel, calibrated on training
+photos, checked on the validation split): on the shipped model it lost 0.0046 photo F1 on the
+validation split and 0.0062 on the test split, and saved nothing at batch 1.
+
+At inference the text side (lexicon, tokenizer, text encoder) and the image trunk run at the same
+time, one ONNX Runtime thread each (``OnnxEncoders.submit``).
+
+The small fusion and heads run in PyTorch on the encoders' outputs (``MultimodalTagger`` accepts
+``text_vectors`` and ``image_features``), so photo evidence and the photo head work unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+log = logging.getLogger(__name__)
+
+RUNTIME_DIR = "runtime"
+MANIFEST = "runtime.json"
+MAX_F1_LOSS = 0.005
+OPSET = 17
+
+
+class RuntimeUnavailable(RuntimeError):
+    """No usable export (missing, stale, or onnxruntime not installed)."""
+
+
+def checkpoint_sha256(checkpoint_dir: str | Path) -> str:
+    from .checkpoint import checkpoint_file
+
+    digest = hashlib.sha256()
+    with open(checkpoint_file(checkpoint_dir), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---- export -------------------------------------------------------------------------------
+class _TextGraph(torch.nn.Module):
+    def __init__(self, encoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids, attention_mask):
+        return self.encoder(input_ids, attention_mask)
+
+
+def _export_text(model, path: Path) -> None:
+    """The text encoder in ONNX, its attention fused by ONNX Runtime's transformer optimizer (the
+    eager attention's graph is the one the optimizer recognises)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    encoder = model.text_encoder
+    config = encoder.model.config
+    previous = config._attn_implementation
+    ids = torch.tensor([[0] + [5] * 14 + [2], [0] + [6] * 9 + [2] + [1] * 5])
+    mask = (ids != 1).long()
+    config._attn_implementation = "eager"
+    try:
+        raw = path.with_suffix(".raw.onnx")
+        torch.onnx.export(_TextGraph(encoder).eval(), (ids, mask), str(raw), dynamo=False,
+                          input_names=["input_ids", "attention_mask"], output_names=["vector"], opset_version=OPSET,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                        "attention_mask": {0: "batch", 1: "tokens"}, "vector": {0: "batch"}})
+    finally:
+        config._attn_implementation = previous
+    optimize_model(str(raw), model_type="bert", num_heads=config.num_attention_heads,
+                   hidden_size=config.hidden_size).save_model_to_file(str(path))
+    raw.unlink()
+
+
+def _export_image(model, path: Path) -> None:
+    size = model.image_encoder.preprocess.size
+    trunk = model.image_encoder.trunk.eval().to(memory_format=torch.contiguous_format)
+    torch.onnx.export(trunk, (torch.rand(2, 3, size, size),), str(path), dynamo=False, input_names=["images"],
+                      output_names=["feature_map"], opset_version=OPSET,
+                      dynamic_axes={"images": {0: "photos"}, "feature_map": {0: "photos"}})
+    model.image_encoder.trunk.to(memory_format=torch.channels_last)
+
+
+def _quantize_text(src: Path, dst: Path) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Fused operators (Attention, SkipLayerNormalization) carry no type information for the
+    # quantiser's shape inference: their outputs are float.
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+
+
+def _quantize_image(src: Path, dst: Path, calibration: Sequence[torch.Tensor]) -> None:
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter(calibration)
+
+        def get_next(self):
+            item = next(self.items, None)
+            return None if item is None else {"images": item.unsqueeze(0).numpy()}
+
+    import onnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(src), str(prepared))
+        # The first and last convolutions (the stem that reads pixels, the head that writes the
+        # features the tagger reads) stay float: int8 there cost photo F1, int8 elsewhere did not.
+        convs = [n.name for n in onnx.load(str(prepared)).graph.node if n.op_type == "Conv"]
+        quantize_static(str(prepared), str(dst), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        calibrate_method=CalibrationMethod.Percentile, nodes_to_exclude=convs[:1] + convs[-1:])
+
+
+def export_runtime(checkpoint_dir: str | Path, *, calibration_photos: Sequence | None = None,
+                   text_check=None, photo_check=None, int8: bool = True, int8_image: bool = False,
+                   progress: bool = False) -> dict:
+    """Export ``checkpoint_dir``'s encoders into ``checkpoint_dir/runtime`` and return the manifest.
+
+    ``calibration_photos``: photo paths for the image trunk's int8 calibration, used with
+    ``int8_image`` (off by default: on the shipped model int8 photos cost 0.005-0.006 photo F1 and
+    gained nothing at batch 1, where the text side is the longer of the two).  ``text_check`` / ``photo_check``: ``mlcore.data.Example`` lists on which int8 must
+    stay within ``MAX_F1_LOSS`` of PyTorch (text only / photos only); without one, int8 is kept
+    unchecked only when ``int8`` is True and nothing to check against was given.
+    """
+    from .checkpoint import load_checkpoint
+    from .photos import load_image
+
+    checkpoint_dir = Path(checkpoint_dir)
+    model, meta = load_checkpoint(checkpoint_dir)
+    out = checkpoint_dir / RUNTIME_DIR
+    staging = Path(tempfile.mkdtemp(prefix="runtime-", dir=checkpoint_dir))
+    try:
+        _export_text(model, staging / "text.fp32.onnx")
+        _export_image(model, staging / "image.fp32.onnx")
+        manifest = {"checkpoint_sha256": checkpoint_sha256(checkpoint_dir), "version": meta.get("version"),
+                    "opset": OPSET, "max_f1_loss": MAX_F1_LOSS, "checks": {}}
+        for part in ("text", "image"):
+            fp32 = staging / f"{part}.fp32.onnx"
+            chosen = fp32
+            if int8 and (part == "text" or (int8_image and calibration_photos)):
+                q = staging / f"{part}.int8.onnx"
+                if part == "text":
+                    _quantize_text(fp32, q)
+                else:
+                    _quantize_image(fp32, q, [load_image(p, model.image_encoder.preprocess) for p in calibration_photos])
+                check = text_check if part == "text" else photo_check
+                if check:
+                    modality = "text" if part == "text" else "image"
+                    ref = _f1(checkpoint_dir, check, modality, {})
+                    got = _f1(checkpoint_dir, check, modality, {part: q})
+                    manifest["checks"][part] = {"n": len(check), "modality": modality, "torch_micro_f1": ref,
+                                                "int8_micro_f1": got, "kept_int8": ref - got <= MAX_F1_LOSS}
+                    if progress:
+                        log.warning("runtime %s: int8 micro-F1 %.4f vs PyTorch %.4f on %d listings",
+                                    part, got, ref, len(check))
+                    if ref - got <= MAX_F1_LOSS:
+                        chosen = q
+                else:
+                    chosen = q
+            shutil.copyfile(chosen, staging / f"{part}.onnx")
+            manifest[part] = {"file": f"{part}.onnx", "int8": chosen != fp32}
+        for leftover in staging.glob("*.*.onnx"):
+            leftover.unlink()
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        staging.chmod(0o755)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return manifest
+
+
+def export_with_data(checkpoint_dir: str | Path, photo_labels: str | Path | None, texts: str | Path | None,
+                     int8: bool = True, int8_image: bool = False, calibration_size: int = 128) -> dict:
+    """:func:`export_runtime` with its checks drawn from the data: calibration photos from the
+    training split of ``photo_labels``, the photo check on its validation split, the text check on
+    ``texts`` (human-labelled listings, e.g. dev_gold).  Missing data: no check for that part (the
+    image trunk then stays float32)."""
+    from .data import Example, read_dataset
+    from .photos import read_photo_labels, split_photos
+
+    calibration, photo_check, text_check = None, None, None
+    if int8_image and photo_labels and Path(photo_labels).is_file():
+        splits = split_photos(read_photo_labels(photo_labels))
+        calibration = [p.path for p in splits["train"][::max(1, len(splits["train"]) // calibration_size)]]
+        calibration = calibration[:calibration_size]
+        photo_check = [Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in splits["val"]]
+    if texts and Path(texts).is_file():
+        text_check = read_dataset(texts, check_images=False)
+    return export_runtime(checkpoint_dir, calibration_photos=calibration, text_check=text_check,
+                          photo_check=photo_check, int8=int8, int8_image=int8_image, progress=True)
+
+
+def _f1(checkpoint_dir: Path, examples, modality: str, files: dict) -> float:
+    """Micro-F1 of the checkpoint on ``examples`` with PyTorch encoders ({}) or with the given ONNX files."""
+    from .evaluate import evaluate
+    from .pipeline import FeatureExtractionPipeline
+
+    pipeline = FeatureExtractionPipeline(checkpoint_dir, runtime="torch")
+    if files:
+        pipeline.encoders = OnnxEncoders.from_files(text=files.get("text"), image=files.get("image"))
+    return round(evaluate(examples, pipeline, pipeline.vocabulary, modality=modality)["micro_f1"], 4)
+
+
+# ---- inference -----------------------------------------------------------------------------
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle worker threads must not spin: PyTorch (the heads) and the lexicon share these cores.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxEncoders:
+    """The text and image encoders of one export (either may be None: PyTorch does that part)."""
+
+    def __init__(self, text=None, image=None, manifest: dict | None = None):
+        self.text, self.image, self.manifest = text, image, manifest or {}
+        self._background = None      # one thread for the text side, made on first use (after a fork)
+
+    @classmethod
+    def from_files(cls, text: Path | None = None, image: Path | None = None, threads: int | None = None,
+                   manifest: dict | None = None) -> "OnnxEncoders":
+        # The text encoder and the image trunk run at the same time (see submit), each
+        # on half the cores.
+        threads = threads or max(1, torch.get_num_threads() // 2)
+        return cls(_session(text, threads) if text else None, _session(image, threads) if image else None, manifest)
+
+    def text_vectors(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        out = self.text.run(None, {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()})[0]
+        return torch.from_numpy(out)
+
+    def feature_map(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(self.image.run(None, {"images": images.contiguous().numpy()})[0])
+
+    def submit(self, fn, *args):
+        """``fn(*args)`` on this runtime's background thread (the text side, while the calling
+        thread runs the image trunk): a future."""
+        if self._background is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-side")
+        return self._background.submit(fn, *args)
+
+    def describe(self) -> str:
+        parts = [f"{p} {'int8' if self.manifest.get(p, {}).get('int8') else 'fp32'}" for p in ("text", "image")]
+        return "onnxruntime (" + ", ".join(parts) + ")"
+
+
+def load_runtime(checkpoint_dir: str | Path, threads: int | None = None) -> OnnxEncoders:
+    """The export beside ``checkpoint_dir``; :class:`RuntimeUnavailable` when there is none, it was
+    made from other weights, or onnxruntime is missing."""
+    folder = Path(checkpoint_dir)
+    folder = folder.parent if folder.is_file() else folder
+    manifest_path = folder / RUNTIME_DIR / MANIFEST
+    if not manifest_path.is_file():
+        raise RuntimeUnavailable(f"no fast-runtime export in {folder / RUNTIME_DIR} "
+                                 f"(make one with `python -m mlcore export-runtime --model {folder}`)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("checkpoint_sha256") != checkpoint_sha256(folder):
+        raise RuntimeUnavailable(f"the export in {folder / RUNTIME_DIR} was made from other weights: re-export it")
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeUnavailable("the fast runtime needs the 'onnxruntime' package") from exc
+    return OnnxEncoders.from_files(folder / RUNTIME_DIR / manifest["text"]["file"],
+                                   folder / RUNTIME_DIR / manifest["image"]["file"], threads, manifest)
+
+
+def runtime_choice() -> str:
+    """``MLCORE_RUNTIME``: "auto" (the export where there is one, else PyTorch), "onnx" (required)
+    or "torch"."""
+    choice = os.environ.get("MLCORE_RUNTIME", "auto").strip().lower() or "auto"
+    if choice not in ("auto", "onnx", "torch"):
+        raise ValueError(f"MLCORE_RUNTIME={choice!r}: use auto, onnx or torch")
+    return choice
