@@ -212,5 +212,5 @@ def test_the_browser_shrinks_phone_photos_before_uploading(browser_page, live_se
     page.wait_for_selector("#suggestions, #analysing")
     assert len(sent) == 1 and sent[0] < original / 4, (sent, original)
     stored = Room.objects.get(title="Phòng chụp bằng điện thoại").images.get()
-    assert (stored.width, stored.height) == (1920, 2560)          # upright, longest side 2560
+    assert (stored.width, stored.height) == (1200, 1600)          # upright, longest side 1600
     print(f"\nphone photo: {original / 1048576:.1f} MB on the phone, {sent[0] / 1048576:.2f} MB uploaded")

@@ -47,6 +47,12 @@ def check_pixels(name: str, width: int, height: int) -> None:
         raise ValidationError(f"Ảnh “{name}” có kích thước bất thường ({width}×{height}).")
 
 
+def _stored_size(width: int, height: int, longest: int) -> tuple[int, int]:
+    """The size a photo is stored at: at most ``longest`` on its long side, its shape kept."""
+    scale = min(1.0, longest / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def image_size(upload) -> tuple[int, int]:
     """(width, height) from the header only; (0, 0) when it cannot be read (process_photo says why)."""
     upload.seek(0)
@@ -76,8 +82,10 @@ def process_photo(upload) -> ProcessedPhoto:
                 raise ValidationError(f"“{name}” không phải ảnh JPEG, PNG, WebP hoặc HEIC.")
             check_pixels(name, width, height)
             if fmt == "JPEG" or fmt == "MPO":
-                # Decode no larger than needed: JPEG's DCT scaling halves the work per step.
-                probe.draft("RGB", (settings.ROOM_PHOTO_MAX_SIDE, settings.ROOM_PHOTO_MAX_SIDE))
+                # Decode no larger than needed: JPEG's DCT scaling halves the work per step.  The
+                # request keeps the photo's shape (a square box would keep a 4000x3000 photo at
+                # full size for a 1600 px result).
+                probe.draft("RGB", _stored_size(width, height, settings.ROOM_PHOTO_MAX_SIDE))
             probe.seek(0)                   # MPO: the first frame
             probe.load()
             image = ImageOps.exif_transpose(probe)
@@ -92,11 +100,11 @@ def process_photo(upload) -> ProcessedPhoto:
 
     longest = settings.ROOM_PHOTO_MAX_SIDE
     if max(image.size) > longest:
-        image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+        image.thumbnail((longest, longest), Image.Resampling.LANCZOS, reducing_gap=2.0)
     fmt = STORED_AS.get(fmt, fmt)
     out = io.BytesIO()
-    if fmt == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    if fmt == "JPEG":       # no second Huffman pass (optimize): ~5% bigger, a third less CPU
+        image.convert("RGB").save(out, "JPEG", quality=86)
     elif fmt == "PNG":
         image.save(out, "PNG", optimize=True)
     else:

@@ -1,5 +1,5 @@
 // Phone photos are scaled down in the browser before they are uploaded: a 12 MP, 4 MB photo
-// becomes ~2560 px and a few hundred KB, so a landlord on 4G waits seconds, not minutes.  The
+// becomes ~1600 px and a few hundred KB, so a landlord on 4G waits seconds, not minutes.  The
 // photo's EXIF orientation is applied (createImageBitmap "from-image"), then it is re-encoded as
 // JPEG.  Photos the browser cannot decode (HEIC on most browsers) are sent as they are; the
 // server checks and scales everything again either way.
@@ -7,7 +7,7 @@
   var form = document.getElementById('room-form');
   var input = form && form.querySelector('input[type=file]');
   if (!input || !window.createImageBitmap || !window.DataTransfer) return;
-  var LONGEST = 2560, QUALITY = 0.85, SHRINK_ABOVE = 1024 * 1024;
+  var LONGEST = 1600, QUALITY = 0.85, SHRINK_ABOVE = 1024 * 1024;
   var status = document.createElement('p');
   status.className = 'hint';
   status.setAttribute('aria-live', 'polite');
