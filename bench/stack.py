@@ -115,6 +115,7 @@ class ProductionStack:
                     "STATIC_ROOT": str(self.tmp / "static"), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                     "GUNICORN_ACCESS_LOG": "", "LOG_LEVEL": "WARNING", "SIGNUP_RATE": "10000/h",
                     "EXTRACT_FEATURES_RATE": "100000/min", "DJANGO_SETTINGS_MODULE": "config.settings",
+                    "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
                     **(web_env or {})}
         self.procs: dict[str, list[subprocess.Popen]] = {"web": [], "worker": []}
         self.peak = {"web": 0.0, "worker": 0.0}

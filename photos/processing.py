@@ -100,7 +100,9 @@ def process_photo(upload) -> ProcessedPhoto:
 
     longest = settings.ROOM_PHOTO_MAX_SIDE
     if max(image.size) > longest:
-        image.thumbnail((longest, longest), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        # Pillow's bilinear is an antialiased (triangle) filter: for the small factors left after the
+        # half-size decode it looks like Lanczos at less than half the time (24 vs 57 ms for 12 MP).
+        image.thumbnail((longest, longest), Image.Resampling.BILINEAR, reducing_gap=2.0)
     fmt = STORED_AS.get(fmt, fmt)
     out = io.BytesIO()
     if fmt == "JPEG":       # no second Huffman pass (optimize): ~5% bigger, a third less CPU
