@@ -105,6 +105,8 @@ def cmd_train(args) -> int:
     recipe = load_recipe(args.config)
     if args.fusion:
         recipe["model"] = {**recipe["model"], "fusion": args.fusion}
+    if args.extra_labels:       # people's labels: annotated sets, or the site's export_training_data
+        recipe["extra_labels"] = [*recipe.get("extra_labels", []), *map(str, args.extra_labels)]
     out = Path(args.out)
     into_shipped = out.resolve() == DEFAULT_CHECKPOINT.resolve()
     target = out.with_name(out.name + ".candidate") if into_shipped else out
@@ -213,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fusion", choices=["attention", "early", "late"], default=None,
                    help="override the config's fusion strategy (to compare the three)")
     p.add_argument("--no-gate", action="store_true", help="skip the comparison with the shipped model")
+    p.add_argument("--extra-labels", type=Path, action="append", default=[], metavar="FILE.jsonl",
+                   help="people-labelled listings to train on (repeatable): complete tag sets, or the "
+                        "site's export_training_data (tags, explicit negatives)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("gate", help="compare a checkpoint with the shipped one on the evaluation sets")

@@ -64,6 +64,46 @@ class Row:
     labels: list[str]
     visual_only: bool = False          # a photo without text: only visual tags are scored
     lexicon: dict[str, float] = field(default_factory=dict)   # the rules' confidence per tag
+    # Loss weight per tag where it is not 1 (people's labels: see human_rows).
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+# Where a person's decision leaves a tag open (a site export names only the tags decided), the
+# rules' weak label stands in, weighted this much against a person's.
+WEAK_WEIGHT = 0.3
+
+
+def human_rows(path: Path, vocab: TagVocabulary, base: Path, weak_weight: float = WEAK_WEIGHT) -> list[Row]:
+    """Rows labelled by people: a JSONL file of ``{"text" (or title + description), "tags",
+    "images"?, "negatives"?}``.  Without ``negatives`` the tags are complete (an annotated set such as
+    train_gold: every other tag is absent).  With ``negatives`` (``manage.py export_training_data``)
+    only the named tags are decided: ``tags`` are positives, ``negatives`` explicit negatives, and
+    every other tag takes the lexicon's weak label at ``weak_weight``.  Photos that are not on this
+    machine are left out.  Unknown tags stop with ``FILE:LINE``."""
+    from .data import DatasetError
+    from .vocab import UnknownTagError
+
+    lexicon = LexiconTagger(vocab)
+    rows = []
+    for line, obj in iter_jsonl_objects(path):
+        text = jsonl_text(obj) or ""
+        try:
+            tags = [vocab.resolve(t).slug for t in obj.get("tags") or []]
+            negatives = [vocab.resolve(t).slug for t in obj.get("negatives") or []]
+        except UnknownTagError as exc:
+            raise DatasetError(path, line, str(exc)) from None
+        photos = [p for p in (Path(x) if Path(x).is_absolute() else path.parent / x for x in obj.get("images") or [])
+                  if p.is_file()]
+        if not text.strip() and not photos:
+            continue
+        row = lexicon_row(lexicon, text, photos, labels=tags)
+        if "negatives" in obj:
+            decided = set(tags) | set(negatives)
+            weak = [m.slug for m in lexicon.tag(text) if m.confidence >= lexicon.threshold(m.slug)]
+            row.labels = sorted(set(tags) | {s for s in weak if s not in decided})
+            row.weights = {s: weak_weight for s in vocab.slugs if s not in decided}
+        rows.append(row)
+    return rows
 
 
 def _split_key(text: str) -> float:
@@ -91,6 +131,11 @@ def weak_text_rows(listings: Path, vocab: TagVocabulary, max_texts: int | None) 
 
 def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list[Row]]:
     texts = weak_text_rows(resolve_path(base, config["listings"]), vocab, config.get("max_texts"))
+    # People's labels replace the rules' on the same text (a listing annotated or decided on the site).
+    extra = [row for path in config.get("extra_labels") or []
+             for row in human_rows(resolve_path(base, path), vocab, base, config.get("extra_weak_weight", WEAK_WEIGHT))]
+    labelled = {r.text for r in extra}
+    texts = [r for r in texts if r.text not in labelled]
     train_texts = [r for r in texts if _split_key(r.text) >= config["val_fraction"]]
     val_texts = [r for r in texts if _split_key(r.text) < config["val_fraction"]]
     photos = split_photos(read_photo_labels(resolve_path(base, config["photos"]), vocab))
@@ -104,7 +149,8 @@ def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list
     pair_rows = [Row(p.text, list(p.images), list(p.tags), lexicon=lexicon[p.text]) for p in pairs]
     # Photos with their own labels are few next to the texts: each is seen photo_repeat times an epoch.
     photo_train = photo_rows["train"] * int(config.get("photo_repeat", 1))
-    return {"train": train_texts + photo_train + pair_rows, "train_photos": photo_rows["train"],
+    return {"train": train_texts + photo_train + pair_rows + extra * int(config.get("extra_repeat", 1)),
+            "train_photos": photo_rows["train"], "extra": extra,
             "val_text": val_texts, "val_photos": photo_rows["val"], "test_photos": photo_rows["test"]}
 
 
@@ -141,6 +187,8 @@ class Batcher:
                 lexicon[b, self.index[slug]] = confidence
             if row.visual_only:
                 loss_mask[b] = self.visual_mask
+            for slug, weight in row.weights.items():
+                loss_mask[b, self.index[slug]] = weight
         batch = {"input_ids": tok["input_ids"], "attention_mask": tok["attention_mask"], "photo_mask": photo_mask,
                  "lexicon": lexicon, "labels": labels, "loss_mask": loss_mask}
         if images is not None:

@@ -39,13 +39,18 @@ def test_train_writes_a_usable_checkpoint(tmp_path):
                               "loss": "asymmetric"},
               "stage1": {"epochs": 1, "lr": 1e-3}, "stage2": {"epochs": 1, "lr": 1e-4}, "version": "tiny-train"}
     (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    decided = tmp_path / "decided.jsonl"        # as manage.py export_training_data writes it
+    decided.write_text(json.dumps({"id": "room-1", "text": "Phòng có máy lạnh, ban công", "tags": ["dieu_hoa"],
+                                   "negatives": ["ban_cong"], "images": [str(tmp_path / "p1.jpg")]},
+                                  ensure_ascii=False) + "\n", encoding="utf-8")
     out = tmp_path / "model"
     proc = subprocess.run([sys.executable, "-m", "mlcore", "train", "--config", str(tmp_path / "config.json"),
-                           "--out", str(out), "--fusion", "early", "--no-gate"], cwd=REPO, capture_output=True,
-                          text=True, timeout=900)
+                           "--out", str(out), "--fusion", "early", "--no-gate", "--extra-labels", str(decided)],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert {"best_model.pt", "feature_vocab.json", "training_history.json", "training_curves.png", "tokenizer"} \
-        <= {p.name for p in out.iterdir()}
+    assert {"best_model.pt", "feature_vocab.json", "training_history.json", "training_curves.png", "tokenizer",
+            "runtime"} <= {p.name for p in out.iterdir()}                 # the fast runtime comes with the model
+    assert json.loads((out / "runtime" / "runtime.json").read_text())["checks"]["text"]["n"] == 1
     history = json.loads((out / "training_history.json").read_text())
     assert [h["stage"] for h in history] == ["mlm", "photo_probe", "photo", "stage1", "stage2", "calibration"]
     assert "ece_before" in history[-1] and "val_micro_f1" in history[3] and "val_photo_f1" in history[2]
@@ -74,3 +79,34 @@ def test_an_epoch_keeps_every_photo_row_and_samples_the_texts():
     assert len(rows) == 16 and sum(1 for r in rows if r.photos) == 6
     assert len({r.text for r in rows if not r.photos}) == 10
     assert len(epoch_rows(texts + photos + pairs, None)) == 56
+
+
+def test_peoples_labels_train_with_their_negatives_and_weak_labels_weighted_less(tmp_path):
+    from mlcore.train import WEAK_WEIGHT, Batcher, human_rows
+    from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint
+    from mlcore.checkpoint import load_checkpoint
+    from mlcore.vocab import default_vocabulary
+
+    vocab = default_vocabulary()
+    (tmp_path / "p.jpg").write_bytes(photo_bytes(size=(64, 48)))
+    path = tmp_path / "labels.jsonl"
+    path.write_text("\n".join(json.dumps(o, ensure_ascii=False) for o in [
+        {"text": "Phòng có máy lạnh, ban công, wifi", "tags": ["dieu_hoa"], "negatives": ["ban_cong"],
+         "images": ["p.jpg", "missing.jpg"]},                              # a site decision
+        {"text": "Phòng có máy lạnh, ban công", "tags": ["Điều hòa"]},       # an annotated, complete set
+    ]) + "\n", encoding="utf-8")
+    decided, annotated = human_rows(path, vocab, tmp_path)
+    assert decided.photos == [tmp_path / "p.jpg"]
+    assert "dieu_hoa" in decided.labels and "ban_cong" not in decided.labels   # the person's no wins
+    assert "wifi" in decided.labels and decided.weights["wifi"] == WEAK_WEIGHT  # the rules fill the rest, weighted less
+    assert "dieu_hoa" not in decided.weights and "ban_cong" not in decided.weights
+    assert annotated.labels == ["dieu_hoa"] and annotated.weights == {}          # complete: ban_cong is a negative
+    model, _ = load_checkpoint(write_tiny_checkpoint(tmp_path / "ckpt"))
+    batch = Batcher(model, vocab.slugs, set(), __import__("torch").device("cpu"))([decided, annotated], train=False)
+    i = vocab.slugs.index
+    assert batch["labels"][0, i("ban_cong")] == 0 and batch["loss_mask"][0, i("ban_cong")] == 1
+    assert batch["loss_mask"][0, i("wifi")] == WEAK_WEIGHT and batch["loss_mask"][1, i("wifi")] == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "x", "tags": ["không có"]}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        human_rows(bad, vocab, tmp_path)
