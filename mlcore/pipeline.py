@@ -54,6 +54,7 @@ class FeatureExtractionPipeline:
         # they keep scoring as they did.
         self.photo_evidence_rule = meta.get("threshold_rule") == "photo_evidence"
         self.version = meta.get("version", "multimodal")
+        self.evaluation: dict = meta.get("evaluation") or {}      # the figures it was promoted with
         self.config = meta["config"]
         self.preprocess = self.model.image_encoder.preprocess
         self.lexicon = LexiconTagger(self.vocabulary)

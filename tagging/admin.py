@@ -10,6 +10,14 @@ from .highlight import highlight
 from .models import RoomTag, Tag, TaggingJob, TagSuggestion
 
 
+class ModelCardMixin:
+    """A change list headed by the model in use: its version, runtime and promotion figures."""
+    change_list_template = "admin/tagging/change_list_with_model.html"
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "model_card": _model_card_or_none()})
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "group", "visual", "position")
@@ -96,7 +104,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(TagSuggestion)
-class TagSuggestionAdmin(admin.ModelAdmin):
+class TagSuggestionAdmin(ModelCardMixin, admin.ModelAdmin):
     """Review queue: what needs a person, least certain first (|confidence - threshold|)."""
     list_display = ("room_short", "tag", "confidence_and_threshold", "margin_pct", "evidence_view", "conflict_note",
                     "review")
@@ -180,7 +188,7 @@ def snippet(text: str, spans: list[tuple[int, int, str]], width: int = 70) -> st
 
 
 @admin.register(TaggingJob)
-class TaggingJobAdmin(admin.ModelAdmin):
+class TaggingJobAdmin(ModelCardMixin, admin.ModelAdmin):
     list_display = ("number", "room", "status", "reason", "attempts", "model_version", "mode", "created_at",
                     "duration", "short_error")
     show_facets = admin.ShowFacets.NEVER
@@ -211,3 +219,13 @@ class RoomTagAdmin(admin.ModelAdmin):
     list_filter = ("status", "source", "tag")
     search_fields = ("room__title", "tag__name")
     raw_id_fields = ("room", "user")
+
+
+def _model_card_or_none() -> dict | None:
+    """The model in use (tagging.services.model_card); None when it cannot be loaded (the page still works)."""
+    from .services import model_card
+
+    try:
+        return model_card()
+    except Exception:
+        return None

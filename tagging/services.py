@@ -64,6 +64,22 @@ def get_tagger() -> Tagger:
     return tagger
 
 
+# The checkpoint's promotion figures shown beside the model version (mlcore.gate's names).
+MODEL_FIGURES = [("dev_gold_micro_f1", "văn bản (dev_gold), micro-F1"), ("dev_gold_macro_f1", "văn bản, macro-F1"),
+                 ("photo_test_visual_micro_f1", "chỉ ảnh (tập ảnh kiểm tra), micro-F1"),
+                 ("pairs_both_visual_f1", "văn bản + ảnh, đặc điểm nhìn thấy được, F1")]
+
+
+def model_card() -> dict:
+    """The tagger in use for people to see: version, runtime, and the figures it was promoted with."""
+    tagger = get_tagger()
+    evaluation = getattr(tagger, "evaluation", {}) or {}
+    return {"version": tagger.version, "runtime": getattr(tagger, "runtime_name", "quy tắc (lexicon)"),
+            "figures": [(label, evaluation[key]) for key, label in MODEL_FIGURES if key in evaluation],
+            "gate": (evaluation.get("gate") or {}).get("reasons", []),
+            "replaced": (evaluation.get("gate") or {}).get("shipped_version")}
+
+
 def warm_up() -> str:
     """Load the tagger and run it once, so that the first real job pays neither (called when a
     Celery worker process starts).  Returns the model version."""

@@ -163,3 +163,17 @@ def test_the_whole_admin_speaks_vietnamese(admin_client, room_factory, admin_use
         for phrase in ENGLISH:
             pattern = r"(?<![\w])" + re.escape(phrase.strip()) + r"(?![\w])"
             assert not re.search(pattern, text), f"{url}: English “{phrase.strip()}” in the admin"
+
+
+def test_the_review_pages_show_the_model_in_use_with_its_figures(admin_client, settings):
+    settings.MLCORE_CHECKPOINT = "default"
+    from mlcore.checkpoint import read_checkpoint_meta
+    from mlcore.taggers import DEFAULT_CHECKPOINT
+
+    meta = read_checkpoint_meta(DEFAULT_CHECKPOINT)
+    for name in ("admin:tagging_tagsuggestion_changelist", "admin:tagging_taggingjob_changelist"):
+        page = admin_client.get(reverse(name)).content.decode()
+        assert f"Mô hình đang dùng: {meta['version']}" in page
+        assert f"{meta['evaluation']['dev_gold_micro_f1']:.3f}".replace(".", ",") in page \
+            or f"{meta['evaluation']['dev_gold_micro_f1']:.3f}" in page
+        assert "onnxruntime" in page
