@@ -41,7 +41,7 @@ class FeatureExtractionPipeline:
 
     def __init__(self, model_path: str | Path, vocabulary: TagVocabulary | None = None, runtime: str | None = None):
         self.model, meta = load_checkpoint(model_path)
-        self.encoders = _encoders(model_path, runtime or runtime_choice())
+        self.encoders = _encoders(model_path, self.model, runtime or runtime_choice())
         self.vocabulary = vocabulary or default_vocabulary()
         self.id2feature: dict[int, str] = meta["id2feature"]
         unknown = [s for s in self.id2feature.values() if s not in self.vocabulary]
@@ -211,12 +211,12 @@ class FeatureExtractionPipeline:
         return [self._features(m, t) for m, t in zip(self.tag_batch(texts, photo_lists), texts)]
 
 
-def _encoders(model_path, choice: str) -> OnnxEncoders | None:
+def _encoders(model_path, model, choice: str) -> OnnxEncoders | None:
     """The fast runtime's encoders for ``MLCORE_RUNTIME`` ``choice`` (None: PyTorch)."""
     if choice == "torch":
         return None
     try:
-        return load_runtime(model_path)
+        return load_runtime(model_path, model)
     except RuntimeUnavailable as exc:
         if choice == "onnx":
             raise ModelNotAvailable(str(exc)) from exc

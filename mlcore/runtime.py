@@ -6,8 +6,8 @@ beside ``best_model.pt``, a ``runtime/`` folder:
 * ``text.onnx``: the text encoder (token ids and mask -> the first token's vector), any batch and
   any length, so a listing is never padded beyond its own length (or its batch's longest);
 * ``image.onnx``: the image trunk (photos -> feature map);
-* ``runtime.json``: which files, whether each is int8, the checkpoint's SHA-256 (an export of an
-  older checkpoint is never used), and the F1 checks made when choosing.
+* ``runtime.json``: which files, whether each is int8, the SHA-256 of the weights it was made
+  from (an export of other weights is never used), and the F1 checks made when choosing.
 
 Int8: the text encoder is quantised dynamically (weights int8, activations per batch) and kept
 int8 only when its F1 on human-labelled listings is within ``MAX_F1_LOSS`` of PyTorch's.  The image
@@ -46,13 +46,13 @@ class RuntimeUnavailable(RuntimeError):
     """No usable export (missing, stale, or onnxruntime not installed)."""
 
 
-def checkpoint_sha256(checkpoint_dir: str | Path) -> str:
-    from .checkpoint import checkpoint_file
-
+def weights_sha256(model) -> str:
+    """A digest of a model's weights (not of its checkpoint file, whose metadata the evaluation
+    gate rewrites): an export is used only with the weights it was made from."""
     digest = hashlib.sha256()
-    with open(checkpoint_file(checkpoint_dir), "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -156,7 +156,7 @@ def export_runtime(checkpoint_dir: str | Path, *, calibration_photos: Sequence |
     try:
         _export_text(model, staging / "text.fp32.onnx")
         _export_image(model, staging / "image.fp32.onnx")
-        manifest = {"checkpoint_sha256": checkpoint_sha256(checkpoint_dir), "version": meta.get("version"),
+        manifest = {"weights_sha256": weights_sha256(model), "version": meta.get("version"),
                     "opset": OPSET, "max_f1_loss": MAX_F1_LOSS, "checks": {}}
         for part in ("text", "image"):
             fp32 = staging / f"{part}.fp32.onnx"
@@ -277,9 +277,10 @@ class OnnxEncoders:
         return "onnxruntime (" + ", ".join(parts) + ")"
 
 
-def load_runtime(checkpoint_dir: str | Path, threads: int | None = None) -> OnnxEncoders:
-    """The export beside ``checkpoint_dir``; :class:`RuntimeUnavailable` when there is none, it was
-    made from other weights, or onnxruntime is missing."""
+def load_runtime(checkpoint_dir: str | Path, model, threads: int | None = None) -> OnnxEncoders:
+    """The export beside ``checkpoint_dir`` for ``model`` (the checkpoint's network, loaded);
+    :class:`RuntimeUnavailable` when there is none, it was made from other weights, or onnxruntime
+    is missing."""
     folder = Path(checkpoint_dir)
     folder = folder.parent if folder.is_file() else folder
     manifest_path = folder / RUNTIME_DIR / MANIFEST
@@ -287,7 +288,7 @@ def load_runtime(checkpoint_dir: str | Path, threads: int | None = None) -> Onnx
         raise RuntimeUnavailable(f"no fast-runtime export in {folder / RUNTIME_DIR} "
                                  f"(make one with `python -m mlcore export-runtime --model {folder}`)")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if manifest.get("checkpoint_sha256") != checkpoint_sha256(folder):
+    if manifest.get("weights_sha256") != weights_sha256(model):
         raise RuntimeUnavailable(f"the export in {folder / RUNTIME_DIR} was made from other weights: re-export it")
     try:
         import onnxruntime  # noqa: F401

@@ -7,8 +7,9 @@ pytest.importorskip("onnxruntime")
 
 from mlcore.encoders import ModelNotAvailable  # noqa: E402
 from mlcore.pipeline import FeatureExtractionPipeline  # noqa: E402
-from mlcore.runtime import (RuntimeUnavailable, checkpoint_sha256, export_runtime, load_runtime,  # noqa: E402
-                            runtime_choice)
+from mlcore.checkpoint import load_checkpoint  # noqa: E402
+from mlcore.runtime import (RuntimeUnavailable, export_runtime, load_runtime, runtime_choice,  # noqa: E402
+                            weights_sha256)
 from mlcore.taggers import DEFAULT_CHECKPOINT  # noqa: E402
 from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint  # noqa: E402
 
@@ -30,8 +31,8 @@ def _photo(path, colour):
 def test_the_export_computes_what_pytorch_computes(exported):
     folder, manifest = exported
     assert manifest["text"]["int8"] and not manifest["image"]["int8"]
-    encoders = load_runtime(folder)
     pipe = FeatureExtractionPipeline(folder, runtime="torch")
+    encoders = load_runtime(folder, pipe.model)
     tok = pipe.model.text_encoder.tokenize(["Phòng có máy lạnh gần trường", "Căn hộ mini"])
     size = pipe.preprocess.size
     images = torch.rand(2, 3, size, size)
@@ -61,9 +62,21 @@ def test_the_pipeline_tags_the_same_with_either_runtime(exported, tmp_path):
 def test_an_export_of_other_weights_is_never_used(tmp_path):
     folder = write_tiny_checkpoint(tmp_path / "ckpt")
     export_runtime(folder)
-    write_tiny_checkpoint(folder, version="test-2")            # new weights, old export
+    import torch as t
+
+    model, meta = load_checkpoint(folder)                      # the gate rewrites metadata only: still used
+    data = t.load(folder / "best_model.pt", weights_only=False)
+    data["evaluation"] = {"gate": {"passed": True}}
+    t.save(data, folder / "best_model.pt")
+    assert load_runtime(folder, load_checkpoint(folder)[0]) is not None
+    with t.no_grad():                                          # new weights, old export
+        model.head[-1].bias.add_(1.0)
     with pytest.raises(RuntimeUnavailable, match="other weights"):
-        load_runtime(folder)
+        load_runtime(folder, model)
+    from mlcore.checkpoint import save_checkpoint
+
+    save_checkpoint(folder, model, [meta["id2feature"][i] for i in sorted(meta["id2feature"])],
+                    thresholds=meta["thresholds"], version="test-2")      # retrained, not re-exported
     assert FeatureExtractionPipeline(folder, runtime="auto").runtime_name == "pytorch"
     with pytest.raises(ModelNotAvailable):
         FeatureExtractionPipeline(folder, runtime="onnx")
@@ -78,6 +91,7 @@ def test_the_runtime_is_chosen_from_the_environment(monkeypatch):
 
 
 def test_the_shipped_model_carries_an_export_of_its_own_weights():
-    manifest = load_runtime(DEFAULT_CHECKPOINT).manifest
-    assert manifest["checkpoint_sha256"] == checkpoint_sha256(DEFAULT_CHECKPOINT)
+    model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
+    manifest = load_runtime(DEFAULT_CHECKPOINT, model).manifest
+    assert manifest["weights_sha256"] == weights_sha256(model)
     assert manifest["checks"]["text"]["int8_micro_f1"] >= manifest["checks"]["text"]["torch_micro_f1"] - 0.005
