@@ -62,6 +62,29 @@ def _time_pipeline(folder, runtime: str, batch: int, repeats: int) -> tuple[floa
     return statistics.median(times), pipeline
 
 
+def _time_served(folder, batch: int, repeats: int) -> tuple[float, object]:
+    """Median seconds for ``OnnxTagger.scores`` (everything but decoding photos) over ``batch``
+    listings, or (nan, None) when the checkpoint cannot be served without PyTorch."""
+    import numpy as np
+
+    from .serving import load_serving_tagger
+
+    tagger = load_serving_tagger(folder)
+    if tagger is None:
+        return float("nan"), None
+    rng = np.random.default_rng(0)
+    texts = [SAMPLE_LISTING] * batch
+    photos = [rng.random((3, tagger.size, tagger.size), dtype=np.float32) for _ in range(batch)]
+    mask = np.ones((batch, 1), dtype=bool)
+    tagger.scores(texts, photos, mask)                            # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tagger.scores(texts, photos, mask)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), tagger
+
+
 def lexicon_ms(repeats: int = 200) -> float:
     """Median milliseconds of the lexicon over ``SAMPLE_LISTING``."""
     from .lexicon import default_lexicon
@@ -152,9 +175,20 @@ def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
 
 
 def measure_one(name: str, repeats_b1: int = 10, repeats_b32: int = 2) -> dict:
+    if name != "seed":
+        from .taggers import DEFAULT_CHECKPOINT
+
+        folder = DEFAULT_CHECKPOINT if name == "default" else Path(name)
+        b1, tagger = _time_served(folder, 1, repeats_b1)
+        if tagger is not None:      # served without PyTorch: this process never imports it
+            b32, _ = _time_served(folder, 32, repeats_b32)
+            return {"ms_b1": round(b1 * 1000, 1), "ms_b32": round(b32 * 1000 / 32, 1),
+                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                    "params_m": None, "threads": tagger.text_session.get_session_options().intra_op_num_threads,
+                    "runtime": tagger.runtime_name, "version": tagger.version, "torch_imported": "torch" in sys.modules}
     import torch
 
-    if name != "seed":      # a checkpoint as it serves
+    if name != "seed":      # a checkpoint as it serves with PyTorch
         from .taggers import DEFAULT_CHECKPOINT
 
         folder, runtime = (DEFAULT_CHECKPOINT, "torch") if name == "default_torch" else \
@@ -200,7 +234,8 @@ def run_bench(repeats_b1: int = 10, repeats_b32: int = 2, compare: str | None = 
         "lexicon_ms": lexicon_ms(), "lexicon_chars": len(SAMPLE_LISTING),
         "default_peak_rss_mb": d["peak_rss_mb"], "default_torch_peak_rss_mb": t["peak_rss_mb"],
         "seed_peak_rss_mb": s["peak_rss_mb"],
-        "default_params_m": d["params_m"], "seed_params_m": s["params_m"], "torch_threads": d["threads"],
+        "default_params_m": t["params_m"], "seed_params_m": s["params_m"], "threads": t["threads"],
+        "default_imports_torch": d.get("torch_imported", True),
         "seed_config": SEED_CONFIG,
     }
     if accuracy:
@@ -219,7 +254,6 @@ def runtime_accuracy(recipe_path: Path | None = None) -> dict:
     from .config import load_recipe
     from .evaluate import evaluate
     from .gate import evaluation_sets
-    from .pipeline import FeatureExtractionPipeline
     from .taggers import DEFAULT_CHECKPOINT
 
     recipe = load_recipe(recipe_path)
@@ -228,8 +262,10 @@ def runtime_accuracy(recipe_path: Path | None = None) -> dict:
     except (OSError, ValueError) as exc:
         return {"skipped": f"evaluation data not here ({exc})"}
     out = {}
+    from .taggers import load_tagger
+
     for runtime in ("auto", "torch"):
-        pipeline = FeatureExtractionPipeline(DEFAULT_CHECKPOINT, runtime=runtime)
+        pipeline = load_tagger(str(DEFAULT_CHECKPOINT), runtime=runtime)
         key = "fast" if runtime == "auto" else "torch"
         out[f"{key}_runtime"] = pipeline.runtime_name
         for name, modality in (("dev_gold", "text"), ("photo_test", "image")):
@@ -251,7 +287,7 @@ def format_bench(r: dict) -> str:
         f"{'seed':<14} {r['seed_ms_b1']:>14} {r['seed_ms_b32']:>15} {r['seed_peak_rss_mb']:>12} "
         f"{r['seed_params_m']:>9}",
         f"speed-up of the default: {r['speedup_b1']}x at batch 1, {r['speedup_b32']}x at batch 32 "
-        f"({r['torch_threads']} threads; PyTorch encoders: {r['speedup_torch_b1']}x at batch 1)",
+        f"({r['threads']} threads; PyTorch encoders: {r['speedup_torch_b1']}x at batch 1)",
         f"lexicon alone: {r['lexicon_ms']} ms for a {r['lexicon_chars']}-character listing",
         *([f"micro-F1 fast vs PyTorch: dev_gold {acc['fast_dev_gold_micro_f1']} vs {acc['torch_dev_gold_micro_f1']}, "
            f"photo test {acc['fast_photo_test_micro_f1']} vs {acc['torch_photo_test_micro_f1']}"]

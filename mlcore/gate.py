@@ -131,6 +131,9 @@ def run_gate(candidate_dir: Path, shipped_dir: Path | None, recipe: dict, base: 
     data["evaluation"]["gate"] = {"passed": result.passed, "reasons": result.reasons,
                                   "shipped_version": shipped["version"] if shipped else None}
     torch.save(data, file)
+    from .runtime import refresh_manifest
+
+    refresh_manifest(candidate_dir)        # its export still serves the same weights
     if promote_to is not None and result.passed:
         promote_to = Path(promote_to)
         if promote_to.exists():

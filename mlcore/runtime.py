@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import torch
+
+from .serving import file_sha256, runtime_choice  # noqa: F401 (runtime_choice: re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,105 @@ def _export_image(model, path: Path) -> None:
     model.image_encoder.trunk.to(memory_format=torch.channels_last)
 
 
+class _HeadsGraph(torch.nn.Module):
+    """The fusion and heads on the encoders' outputs, for ONNX: (text vectors, attention mask,
+    lexicon confidences, the feature maps of B·P photo slots, the photo mask) -> (logits, photo
+    logits, photo index, photo weights).  At least one photo slot (masked when a listing has none:
+    the same outputs as no slot at all)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, text_vectors, attention_mask, lexicon, feature_map, photo_mask):
+        b, p = photo_mask.shape[0], photo_mask.shape[1]
+        features = self.model.features_from_map(feature_map, b, p)
+        out = self.model(None, attention_mask, None, photo_mask, lexicon=lexicon, text_vectors=text_vectors,
+                         image_features=features)
+        return out["logits"], out["photo_logits"], out["photo_index"], out["photo_weights"]
+
+
+def _attention_by_hand(cross, text, cells, cell_mask):
+    """``CrossModalAttention.forward`` written out (one query, key padding, weights averaged over
+    heads): PyTorch's MultiheadAttention exports with its batch size fixed."""
+    import math
+
+    b, attn = text.shape[0], cross.attn
+    d, heads = attn.embed_dim, attn.num_heads
+    kv = torch.cat([cross.null.expand(b, 1, -1), cross.key_value(cells)], dim=1)
+    ignore = torch.cat([torch.zeros_like(cell_mask[:, :1]), ~cell_mask], dim=1)
+    w_q, w_k, w_v = attn.in_proj_weight.chunk(3)
+    b_q, b_k, b_v = attn.in_proj_bias.chunk(3)
+    q = (cross.query(text) @ w_q.T + b_q).reshape(b, heads, 1, d // heads)
+    k = (kv @ w_k.T + b_k).reshape(b, -1, heads, d // heads).transpose(1, 2)
+    v = (kv @ w_v.T + b_v).reshape(b, -1, heads, d // heads).transpose(1, 2)
+    scores = (q @ k.transpose(-1, -2)) / math.sqrt(d // heads)
+    weights = scores.masked_fill(ignore[:, None, None, :], float("-inf")).softmax(-1)
+    return attn.out_proj((weights @ v).reshape(b, d)), weights.mean(1).squeeze(1)
+
+
+def heads_exportable(model) -> bool:
+    """Whether the serving path without PyTorch covers this network (attention fusion, photo
+    head, a RoBERTa trained here, squashed photos)."""
+    return (model.fusion == "attention" and model.photo_head is not None and model.lexicon_prior
+            and not model.text_encoder.segment and model.image_encoder.preprocess.resize == "squash")
+
+
+def _export_heads(model, path: Path) -> None:
+    import types
+
+    size = model.image_encoder.preprocess.size
+    with torch.no_grad():
+        h = model.image_encoder.trunk(torch.zeros(1, 3, size, size)).shape[-1]
+    b, p, tags = 2, 3, model.visual_mask.shape[0]
+    args = (torch.randn(b, model.text_encoder.out_dim), torch.ones(b, 7, dtype=torch.long), torch.rand(b, tags),
+            torch.randn(b * p, model.image_encoder.out_dim, h, h).relu(),
+            torch.tensor([[True, True, False], [True, False, False]]))
+    original = model.cross.forward
+    model.cross.forward = types.MethodType(_attention_by_hand, model.cross)
+    try:
+        torch.onnx.export(_HeadsGraph(model).eval(), args, str(path), dynamo=False, opset_version=OPSET,
+                          input_names=["text_vectors", "attention_mask", "lexicon", "feature_map", "photo_mask"],
+                          output_names=["logits", "photo_logits", "photo_index", "photo_weights"],
+                          dynamic_axes={"text_vectors": {0: "batch"}, "attention_mask": {0: "batch", 1: "tokens"},
+                                        "lexicon": {0: "batch"}, "feature_map": {0: "slots"},
+                                        "photo_mask": {0: "batch", 1: "photos"}, "logits": {0: "batch"},
+                                        "photo_logits": {0: "batch"}, "photo_index": {0: "batch"},
+                                        "photo_weights": {0: "batch", 1: "photos"}})
+    finally:
+        model.cross.forward = original
+
+
+def serving_meta(meta: dict, model) -> dict:
+    """What serving without PyTorch needs from the checkpoint (its file is a PyTorch pickle)."""
+    pre = model.image_encoder.preprocess
+    keys = ("version", "thresholds", "photo_thresholds", "temperature", "threshold_rule", "evaluation", "config")
+    return {**{k: meta.get(k) for k in keys}, "id2feature": {str(k): v for k, v in meta["id2feature"].items()},
+            "max_length": model.text_encoder.max_length, "pad_token_id": model.text_encoder.tokenizer.pad_token_id,
+            "preprocess": {"size": pre.size, "mean": list(pre.mean), "std": list(pre.std)},
+            "visual": model.visual_mask.tolist()}
+
+
+def refresh_manifest(checkpoint_dir: str | Path) -> bool:
+    """After the gate rewrote a checkpoint's figures: the export's record of the checkpoint file and
+    its figures are brought up to date, provided the weights are still the ones exported."""
+    from .checkpoint import checkpoint_file, load_checkpoint
+
+    folder = Path(checkpoint_dir)
+    path = folder / RUNTIME_DIR / MANIFEST
+    if not path.is_file():
+        return False
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    model, meta = load_checkpoint(folder)
+    if manifest.get("weights_sha256") != weights_sha256(model):
+        return False
+    manifest["checkpoint_sha256"] = file_sha256(checkpoint_file(folder))
+    if "serving" in manifest:
+        manifest["serving"] = serving_meta(meta, model)
+    path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return True
+
+
 def _quantize_text(src: Path, dst: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -156,7 +256,10 @@ def export_runtime(checkpoint_dir: str | Path, *, calibration_photos: Sequence |
     try:
         _export_text(model, staging / "text.fp32.onnx")
         _export_image(model, staging / "image.fp32.onnx")
+        from .checkpoint import checkpoint_file
+
         manifest = {"weights_sha256": weights_sha256(model), "version": meta.get("version"),
+                    "checkpoint_sha256": file_sha256(checkpoint_file(checkpoint_dir)),
                     "opset": OPSET, "max_f1_loss": MAX_F1_LOSS, "checks": {}}
         for part in ("text", "image"):
             fp32 = staging / f"{part}.fp32.onnx"
@@ -183,6 +286,11 @@ def export_runtime(checkpoint_dir: str | Path, *, calibration_photos: Sequence |
                     chosen = q
             shutil.copyfile(chosen, staging / f"{part}.onnx")
             manifest[part] = {"file": f"{part}.onnx", "int8": chosen != fp32}
+        if heads_exportable(model):      # everything in ONNX Runtime: serving needs no PyTorch
+            _export_heads(model, staging / "heads.onnx")
+            manifest["heads"] = {"file": "heads.onnx"}
+            manifest["serving"] = serving_meta(meta, model)
+            shutil.copytree(checkpoint_dir / config_tokenizer_dir(meta), staging / "tokenizer")
         for leftover in staging.glob("*.*.onnx"):
             leftover.unlink()
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -215,6 +323,10 @@ def export_with_data(checkpoint_dir: str | Path, photo_labels: str | Path | None
         text_check = read_dataset(texts, check_images=False)
     return export_runtime(checkpoint_dir, calibration_photos=calibration, text_check=text_check,
                           photo_check=photo_check, int8=int8, int8_image=int8_image, progress=True)
+
+
+def config_tokenizer_dir(meta: dict) -> str:
+    return meta["config"]["text_encoder"].get("tokenizer", "tokenizer")
 
 
 def _f1(checkpoint_dir: Path, examples, modality: str, files: dict) -> float:
@@ -298,10 +410,3 @@ def load_runtime(checkpoint_dir: str | Path, model, threads: int | None = None) 
                                    folder / RUNTIME_DIR / manifest["image"]["file"], threads, manifest)
 
 
-def runtime_choice() -> str:
-    """``MLCORE_RUNTIME``: "auto" (the export where there is one, else PyTorch), "onnx" (required)
-    or "torch"."""
-    choice = os.environ.get("MLCORE_RUNTIME", "auto").strip().lower() or "auto"
-    if choice not in ("auto", "onnx", "torch"):
-        raise ValueError(f"MLCORE_RUNTIME={choice!r}: use auto, onnx or torch")
-    return choice

@@ -48,6 +48,13 @@ def load_tagger(spec: str, vocabulary: TagVocabulary | None = None, runtime: str
     if not path.exists():
         raise TaggerNotFound(f"unknown model {spec!r}: use 'lexicon', 'default' or the path of a checkpoint "
                              "(a best_model.pt file or the folder that holds it)")
+    from .serving import load_serving_tagger, runtime_choice
+
+    choice = runtime or runtime_choice()
+    if choice != "torch":       # the export alone, no PyTorch in this process
+        served = load_serving_tagger(path, vocabulary)
+        if served is not None:
+            return served
     try:
         from .pipeline import FeatureExtractionPipeline
     except ImportError as exc:

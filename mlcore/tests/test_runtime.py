@@ -1,5 +1,7 @@
 """The fast runtime (``mlcore.runtime``): an ONNX export of a checkpoint's encoders gives what
 PyTorch gives, is used only for the weights it was made from, and the shipped model carries one."""
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -95,3 +97,66 @@ def test_the_shipped_model_carries_an_export_of_its_own_weights():
     manifest = load_runtime(DEFAULT_CHECKPOINT, model).manifest
     assert manifest["weights_sha256"] == weights_sha256(model)
     assert manifest["checks"]["text"]["int8_micro_f1"] >= manifest["checks"]["text"]["torch_micro_f1"] - 0.005
+
+
+# -- serving without PyTorch (mlcore.serving) ------------------------------------------------------
+def _photos(tmp_path):
+    from PIL import Image
+
+    paths = []
+    for i, colour in enumerate([(200, 40, 40), (40, 160, 60), (240, 240, 230)]):
+        image = Image.new("RGB", (320, 240), colour)
+        for x in range(0, 320, 40):                       # some edges, not a flat colour
+            image.paste((20, 20, 20), (x, 0, x + 6, 240))
+        paths.append(tmp_path / f"p{i}.jpg")
+        image.save(paths[-1])
+    return paths
+
+
+def test_the_shipped_model_serves_without_pytorch_exactly_as_with_it(tmp_path):
+    from mlcore.serving import load_serving_tagger
+
+    served = load_serving_tagger(DEFAULT_CHECKPOINT)
+    assert served is not None and served.runtime_name.startswith("onnxruntime, no PyTorch")
+    reference = FeatureExtractionPipeline(DEFAULT_CHECKPOINT, runtime="auto")
+    photos = _photos(tmp_path)
+    listings = [("Phòng có máy lạnh, gác lửng, wifi, không chung chủ", (photos[0], photos[1])),
+                ("Căn hộ mini ban công, không có máy giặt", ()), ("", (photos[2],)), ("   ", ()),
+                ("Phòng trọ giá rẻ gần chợ, WC riêng", tuple(photos))]
+    texts, images = [t for t, _ in listings], [p for _, p in listings]
+    for got, want in zip(served.tag_batch(texts, images), reference.tag_batch(texts, images)):
+        assert [(m.slug, m.evidence, m.photos) for m in got] == [(m.slug, m.evidence, m.photos) for m in want]
+        for a, b in zip(got, want):
+            assert a.confidence == pytest.approx(b.confidence, abs=2e-4)
+    assert [m.slug for m in served.tag(*listings[0])] == [m.slug for m in served.tag_batch(texts, images)[0]]
+    assert served.threshold("dieu_hoa") == reference.threshold("dieu_hoa") and served.version == reference.version
+
+
+def test_a_process_serving_the_shipped_model_never_imports_pytorch(tmp_path):
+    import subprocess
+    import sys
+
+    photo = _photos(tmp_path)[0]
+    code = ("import sys; from mlcore.taggers import load_tagger; t = load_tagger('default'); "
+            f"found = t.tag('Phòng có máy lạnh', ({str(photo)!r},)); "
+            "assert found and 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)[:5]")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_a_checkpoint_changed_after_its_export_is_served_with_pytorch_until_refreshed(tmp_path):
+    import shutil
+
+    from mlcore.runtime import refresh_manifest
+    from mlcore.serving import load_serving_tagger
+
+    folder = tmp_path / "model"
+    shutil.copytree(DEFAULT_CHECKPOINT, folder)
+    data = torch.load(folder / "best_model.pt", weights_only=False)
+    data["evaluation"] = {**data.get("evaluation", {}), "note": "figures rewritten by the gate"}
+    torch.save(data, folder / "best_model.pt")
+    assert load_serving_tagger(folder) is None
+    assert refresh_manifest(folder)                        # same weights: the export is brought up to date
+    served = load_serving_tagger(folder)
+    assert served is not None and served.evaluation["note"] == "figures rewritten by the gate"

@@ -22,7 +22,7 @@ def test_health_reports_database_and_model(client, settings):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process",
                                "model_loaded": True, "model_version": DEFAULT_VERSION,
-                               "model_runtime": "onnxruntime (text int8, image fp32)"}
+                               "model_runtime": "onnxruntime, no PyTorch (text int8, image fp32)"}
 
 
 @pytest.mark.django_db

@@ -1,0 +1,194 @@
+"""Serving a checkpoint without PyTorch: its fast-runtime export (``mlcore.runtime``) alone.
+
+``OnnxTagger(folder)`` reads ``folder/runtime/``: the text encoder, the image trunk and the heads in
+ONNX Runtime, the tokenizer (``tokenizers``), and the checkpoint's thresholds and metadata
+(``runtime.json``); photos go through Pillow and numpy exactly as ``mlcore.photos.load_image``
+prepares them.  A web or worker process serving this way never imports PyTorch (about 470 MB of
+resident memory on its own).  The suggestions are made by the same code as PyTorch's
+(``mlcore.suggestions.CheckpointTagger``).  ``load_serving_tagger`` returns None where the export
+cannot serve alone (an older export, another architecture, a checkpoint changed since).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .suggestions import CheckpointTagger
+from .vocab import TagVocabulary
+
+log = logging.getLogger(__name__)
+
+RUNTIME_DIR, MANIFEST = "runtime", "runtime.json"      # as mlcore.runtime (which imports PyTorch)
+
+
+def runtime_choice() -> str:
+    """``MLCORE_RUNTIME``: "auto" (the export where there is one, else PyTorch), "onnx" (required)
+    or "torch"."""
+    choice = os.environ.get("MLCORE_RUNTIME", "auto").strip().lower() or "auto"
+    if choice not in ("auto", "onnx", "torch"):
+        raise ValueError(f"MLCORE_RUNTIME={choice!r}: use auto, onnx or torch")
+    return choice
+
+
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class OnnxTagger(CheckpointTagger):
+    def __init__(self, folder: str | Path, manifest: dict, vocabulary: TagVocabulary | None = None,
+                 threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder) / RUNTIME_DIR
+        meta = manifest["serving"]
+        self._read_meta(meta, vocabulary)
+        self.manifest = manifest
+        # The text side and the image trunk run at the same time, each on half the cores.
+        threads = threads or max(1, (os.cpu_count() or 2) // 2)
+
+        def session(name: str):
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            return ort.InferenceSession(str(folder / name), options, providers=["CPUExecutionProvider"])
+
+        self.text_session = session(manifest["text"]["file"])
+        self.image_session = session(manifest["image"]["file"])
+        self.heads_session = session(manifest["heads"]["file"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer" / "tokenizer.json"))
+        self.tokenizer.enable_truncation(meta["max_length"])
+        self.tokenizer.enable_padding(pad_id=meta["pad_token_id"])
+        pre = meta["preprocess"]
+        self.size = pre["size"]
+        self.mean = np.array(pre["mean"], dtype=np.float32)[:, None, None]
+        self.std = np.array(pre["std"], dtype=np.float32)[:, None, None]
+        self.feature_index = {slug: idx for idx, slug in self.id2feature.items()}
+        self._background = None
+
+    @property
+    def runtime_name(self) -> str:
+        parts = [f"{p} {'int8' if self.manifest.get(p, {}).get('int8') else 'fp32'}" for p in ("text", "image")]
+        return "onnxruntime, no PyTorch (" + ", ".join(parts) + ")"
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def pixels(self, photo) -> np.ndarray:
+        """A photo as the model's [3, size, size] input: ``load_image``'s squash, without PyTorch
+        (torchvision resizes a PIL image with PIL's bilinear filter, then /255 and normalises)."""
+        from PIL import Image
+
+        from .photos import open_photo
+
+        image = open_photo(photo).resize((self.size, self.size), Image.Resampling.BILINEAR)
+        array = np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255.0
+        return (array - self.mean) / self.std
+
+    def tokens(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        encoded = self.tokenizer.encode_batch([t if t.strip() else "" for t in texts])
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        return ids, np.array([e.attention_mask for e in encoded], dtype=np.int64)
+
+    # -- scores ---------------------------------------------------------------------------------
+    def _text_side(self, texts: Sequence[str]):
+        lexical = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
+        lexicon = np.zeros((len(texts), len(self.feature_index)), dtype=np.float32)
+        for b, found in enumerate(lexical):
+            for slug, m in found.items():
+                if slug in self.feature_index:
+                    lexicon[b, self.feature_index[slug]] = m.confidence
+        ids, mask = self.tokens(texts)
+        vectors = self.text_session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return lexical, lexicon, mask, vectors
+
+    def _feature_maps(self, photos: np.ndarray) -> np.ndarray:
+        return self.image_session.run(None, {"images": photos})[0]
+
+    def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None):
+        images = [tuple(i) for i in images] if images is not None else [()] * len(texts)
+        if len(images) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(images)} photo lists")
+        b, p = len(texts), max(1, max((len(i) for i in images), default=0))   # one masked slot at least
+        photo_mask = np.zeros((b, p), dtype=bool)
+        real = []
+        for i, photos in enumerate(images):
+            for j, photo in enumerate(photos):
+                real.append(self.pixels(photo))
+                photo_mask[i, j] = True
+        lexical, probs, photo_probs, photo_index, support = self.scores(texts, real, photo_mask)
+        return self.matches(texts, images, lexical, probs, photo_probs, photo_index, support)
+
+    def scores(self, texts: Sequence[str], real: list[np.ndarray], photo_mask: np.ndarray):
+        """(the lexicon's matches, probabilities, the photo head's probabilities, the photo behind
+        each tag, whether the photos support each tag) for photos already prepared (``real``: the
+        [3, size, size] arrays of the True slots of ``photo_mask`` [B, P], P >= 1, in order)."""
+        b, p = photo_mask.shape
+        job = None
+        if real:     # the image trunk on another thread while this one reads the text
+            if self._background is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-trunk")
+            job = self._background.submit(self._feature_maps, np.stack(real))
+            time.sleep(0.0002)      # hands the GIL to the photo thread, which then waits in ONNX Runtime
+        lexical, lexicon, mask, vectors = self._text_side(texts)
+        if job is not None:
+            maps = job.result()
+            feature_map = np.zeros((b * p, *maps.shape[1:]), dtype=np.float32)
+            feature_map[photo_mask.reshape(-1)] = maps
+        else:
+            feature_map = self._empty_map(b * p)
+        logits, photo_logits, photo_index, _ = self.heads_session.run(None, {
+            "text_vectors": vectors, "attention_mask": mask, "lexicon": lexicon, "feature_map": feature_map,
+            "photo_mask": photo_mask})
+        has_photos = photo_mask.any(axis=1, keepdims=True)
+        probs = _sigmoid(logits / self.temperature)
+        photo_probs = np.where(has_photos, _sigmoid(photo_logits), np.nan)
+        support = has_photos & (photo_logits >= 0)
+        return lexical, probs, photo_probs, photo_index, support
+
+    def _empty_map(self, slots: int) -> np.ndarray:
+        if not hasattr(self, "_map_shape"):
+            self._map_shape = self._feature_maps(np.zeros((1, 3, self.size, self.size), dtype=np.float32)).shape[1:]
+        return np.zeros((slots, *self._map_shape), dtype=np.float32)
+
+
+def load_serving_tagger(folder: str | Path, vocabulary: TagVocabulary | None = None) -> OnnxTagger | None:
+    """The checkpoint in ``folder`` served without PyTorch, or None (the reason is logged) when its
+    export cannot do it alone."""
+    folder = Path(folder)
+    folder = folder.parent if folder.is_file() else folder
+    path = folder / RUNTIME_DIR / MANIFEST
+    if not path.is_file():
+        return None
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if "heads" not in manifest or "serving" not in manifest:
+        log.info("%s: the export has no heads graph; serving with PyTorch", folder)
+        return None
+    checkpoint = folder / "best_model.pt"
+    if checkpoint.is_file():
+        if manifest.get("checkpoint_sha256") != file_sha256(checkpoint):
+            log.warning("%s: the checkpoint changed since its export; serving with PyTorch", folder)
+            return None
+    try:
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+    except ImportError:
+        return None
+    return OnnxTagger(folder, manifest, vocabulary)
