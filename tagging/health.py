@@ -51,7 +51,9 @@ def _model() -> tuple[bool, str | None, str | None]:
         return False, None, None
 
 
-_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
+# Three checks for each request thread of a web process (gunicorn: 4), so one request's checks never
+# wait behind another's for the deadline.
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="health")
 
 
 def health_status() -> dict:
