@@ -12,33 +12,12 @@ pytest.importorskip("matplotlib", reason="the training curves need matplotlib")
 from conftest import photo_bytes  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-TEXTS = ["Phòng mát, có máy lạnh, gần trường", "Căn hộ mini, ban công, thang máy", "Phòng có gác, wifi",
-         "Không chung chủ, giờ giấc tự do", "KTX sleepbox giá rẻ cho sinh viên", "Có máy giặt, sân phơi"]
 
 
 def test_train_writes_a_usable_checkpoint(tmp_path):
-    listings = tmp_path / "listings.jsonl"
-    listings.write_text("".join(json.dumps({"id": f"x{i}", "title": None, "description": f"{t} số {i}",
-                                            "in_dev_gold": i == 0}, ensure_ascii=False) + "\n"
-                                for i, t in enumerate(TEXTS * 5)), encoding="utf-8")
-    rows = ["file,tags,room_type,group,source"]
-    for i in range(16):
-        (tmp_path / f"p{i}.jpg").write_bytes(photo_bytes(size=(64, 48), color=(20 * i % 255, 90, 160)))
-        rows.append(f"p{i}.jpg,{'giuong' if i % 2 else 'bep'},bedroom,g{i},vn")
-    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({"id": "g", "text": "Có máy lạnh", "tags": ["dieu_hoa"]}) + "\n", encoding="utf-8")
-    config = {"listings": str(listings), "photos": str(tmp_path / "labels.csv"), "threshold_data": str(gold),
-              "pairs": 6, "val_fraction": 0.3, "batch_size": 8, "mlm_epochs": 1,
-              "model": {"text_encoder": {"vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
-                                         "max_length": 32},
-                        "image_encoder": "resnet34", "image_preprocess": {"size": 48, "resize": "squash"},
-                        "dim": 32, "hidden": 32},
-              "pretrained_image": False,
-              "photo_stage": {"probe_epochs": 2, "epochs": 1, "batch_size": 8, "trainable_stages": 2,
-                              "loss": "asymmetric"},
-              "stage1": {"epochs": 1, "lr": 1e-3}, "stage2": {"epochs": 1, "lr": 1e-4}, "version": "tiny-train"}
-    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    from mlcore.tests.tiny_checkpoint import write_tiny_training_data
+
+    write_tiny_training_data(tmp_path)
     decided = tmp_path / "decided.jsonl"        # as manage.py export_training_data writes it
     decided.write_text(json.dumps({"id": "room-1", "text": "Phòng có máy lạnh, ban công", "tags": ["dieu_hoa"],
                                    "negatives": ["ban_cong"], "images": [str(tmp_path / "p1.jpg")]},

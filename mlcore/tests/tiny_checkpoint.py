@@ -25,3 +25,41 @@ def write_tiny_checkpoint(folder: Path, version: str = "test-1", photo_threshold
                     photo_thresholds=photo_thresholds, temperature=1.0,
                     version=version, history=[{"epoch": 1, "loss": 0.5}])
     return folder
+
+
+TINY_TEXTS = ["Phòng mát, có máy lạnh, gần trường", "Căn hộ mini, ban công, thang máy", "Phòng có gác, wifi",
+              "Không chung chủ, giờ giấc tự do", "KTX sleepbox giá rẻ cho sinh viên", "Có máy giặt, sân phơi"]
+
+
+def write_tiny_training_data(folder: Path, version: str = "tiny-train") -> dict:
+    """A made-up corpus (30 listings, 16 photos, one human-labelled listing) and a recipe that trains
+    a tiny model on it in seconds; returns the recipe (also written to ``folder/config.json``)."""
+    import json
+
+    from conftest import photo_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    listings = folder / "listings.jsonl"
+    listings.write_text("".join(json.dumps({"id": f"x{i}", "title": None, "description": f"{t} số {i}",
+                                            "in_dev_gold": i == 0}, ensure_ascii=False) + "\n"
+                                for i, t in enumerate(TINY_TEXTS * 5)), encoding="utf-8")
+    rows = ["file,tags,room_type,group,source"]
+    for i in range(16):         # beds blue-ish, kitchens red-ish: something a tiny model can learn
+        colour = (40 + 3 * i, 60, 200) if i % 2 else (210, 60 + 3 * i, 40)
+        (folder / f"p{i}.jpg").write_bytes(photo_bytes(size=(64, 48), color=colour))
+        rows.append(f"p{i}.jpg,{'giuong' if i % 2 else 'bep'},bedroom,g{i},vn")
+    (folder / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    gold = folder / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g", "text": "Có máy lạnh", "tags": ["dieu_hoa"]}) + "\n", encoding="utf-8")
+    config = {"listings": str(listings), "photos": str(folder / "labels.csv"), "threshold_data": str(gold),
+              "pairs": 6, "val_fraction": 0.3, "batch_size": 8, "mlm_epochs": 1,
+              "model": {"text_encoder": {"vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
+                                         "max_length": 32},
+                        "image_encoder": "resnet34", "image_preprocess": {"size": 48, "resize": "squash"},
+                        "dim": 32, "hidden": 32},
+              "pretrained_image": False,
+              "photo_stage": {"probe_epochs": 2, "epochs": 1, "batch_size": 8, "trainable_stages": 2,
+                              "loss": "asymmetric"},
+              "stage1": {"epochs": 1, "lr": 1e-3}, "stage2": {"epochs": 1, "lr": 1e-4}, "version": version}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return config
