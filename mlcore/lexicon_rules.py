@@ -173,6 +173,12 @@ RULES: list[Rule] = [
          r"khép kín", "wc_rieng", conf=0.9,
          not_before=r"(?:sleep ?box|box|giường|khoang|capsule)(?:\s+\S+){0,3}\s*$"),
     rule(r"\d+ ?(?:nhà vệ sinh|vệ sinh|phòng tắm|nhà tắm|phòng vệ sinh)", "wc_rieng", conf=0.8),
+    # "1pn1wc": a unit with its own bathroom (written without spaces, so no word boundary inside).
+    rule(r"\d+ ?(?:pn|phòng ngủ) ?\d+ ?(?:nhà vệ sinh|vệ sinh|phòng tắm|nhà tắm)", "wc_rieng", conf=0.85),
+    # Bathroom fittings in the unit's list of equipment: it has its own bathroom.
+    rule(r"bồn tắm|vòi (?:tắm|sen)|sen tắm|lavabo|bồn rửa mặt|thiết bị vệ sinh|bồn cầu|bệt", "wc_rieng",
+         conf=0.75, not_before=r"(?:chung|dùng chung)(?:\s+\S+){0,2}\s*$",
+         not_after=r"[^,;]{0,25}(?:chung|công cộng|mỗi tầng|từng tầng)"),
     # A listing describes the unit's own bathroom unless it says the bathroom is shared.
     rule(r"(?:nhà|phòng) vệ sinh|(?:nhà|phòng) tắm", "wc_rieng", conf=0.7,
          not_after=r"[^,;]{0,25}(?:chung|công cộng|tập thể|mỗi tầng|từng tầng|cuối hành lang)",
@@ -180,12 +186,21 @@ RULES: list[Rule] = [
     # --- tòa nhà -----------------------------------------------------------------------------
     rule(r"thang máy|elevator", "thang_may", conf=0.95),
     rule(r"(?:chỗ |nơi |sân |hầm |bãi )?(?:để|đậu|đỗ|gửi|giữ) xe|bãi (?:xe|đỗ)|hầm xe|nhà xe|"
-         r"parking|(?:phí|tiền) (?:gửi )?xe|để (?:được )?\d+ xe|xe(?: máy)? ?: ?(?:free|miễn phí)",
+         r"parking|(?:miễn )?(?:phí|tiền) (?:gửi )?xe|để (?:được )?\d+ xe|xe(?: máy)? ?: ?(?:free|miễn phí)",
          "cho_de_xe", conf=0.9),
+    # A parking fee, or parking free of charge, in the costs ("xe 100k", "free 2 xe", "xe miễn phí",
+    # "không phí xe máy"): the building keeps tenants' bikes (train_gold's annotators tag these).
+    rule(r"xe(?: máy| số| tay ga)? ?:? ?(?:free|miễn phí|không (?:tính |mất )?phí|"
+         r"\d+(?:[.,]\d+)? ?(?:k|đ|đồng|nghìn|ngàn)\b)|"
+         r"(?:free|miễn phí|không (?:tính |mất )?phí) (?:gửi |giữ )?(?:\d+ )?xe(?: máy)?|"
+         r"\d+ ?(?:người|ng) ?[/,-] ?\d+ ?xe|xe (?:để|gửi) (?:ở |dưới |trong )?(?:hầm|tầng|nhà|sân)|"
+         r"bỏ xe (?:dưới|ở|trong)", "cho_de_xe", conf=0.85, neg=False),
     rule(r"camera|cam an ninh|cctv", "camera", conf=0.95),
     rule(r"bảo vệ|(?:an ninh|quản lý|trực|giám sát|lễ tân) ?(?:24 ?/ ?24|24 ?/ ?7|24h|24 giờ)|"
          r"người trực|lễ tân|security|quản lý tòa nhà", "bao_ve", conf=0.9,
-         not_after=r"\s*(?:môi trường|sức khỏe|quyền|tài sản của|khách hàng|thông tin)"),
+         not_after=r"\s*(?:môi trường|sức khỏe|quyền|tài sản của|khách hàng|thông tin)",
+         # "camera an ninh 24/24" is cameras, not a guard (the camera rule reads it)
+         not_before=r"(?:camera|cam|cctv)\s*$"),
     rule(r"vân tay|thẻ từ|khóa từ|cửa từ|khóa (?:thông minh|điện tử)|smart ?lock|face ?id|"
          r"nhận diện khuôn mặt", "khoa_van_tay", conf=0.95),
     rule(r"phơi(?: đồ| quần áo)?", "san_phoi", conf=0.85),
@@ -202,8 +217,11 @@ RULES: list[Rule] = [
     # --- dịch vụ -----------------------------------------------------------------------------
     rule(r"dọn (?:dẹp |vệ sinh |phòng)|dọn vệ sinh|dọn dẹp|lau dọn|dịch vụ (?:dọn|vệ sinh)|"
          r"vệ sinh (?:hằng|hàng|mỗi) (?:ngày|tuần)|vệ sinh \d+ lần|vệ sinh định kỳ|"
-         r"(?:được )?vệ sinh (?:hành lang|khu vực chung|khu chung|chung)", "don_ve_sinh", conf=0.85,
-         not_before=r"(?:nhà|phòng|phí|tiền)\s*$"),
+         r"(?:được )?vệ sinh (?:hành lang|khu vực chung|khu chung|chung|cầu thang|không gian chung|phòng)|"
+         r"vệ sinh (?:thường xuyên|đều đặn|24/24)|(?:luôn |thường xuyên )?được vệ sinh|"
+         r"lao công|tạp vụ|nhân viên vệ sinh|người (?:quét )?dọn|người vệ sinh|quét dọn|lau chùi|"
+         r"dọn (?:hành lang|cầu thang)", "don_ve_sinh", conf=0.85,
+         not_before=r"(?:nhà|phòng|phí|tiền|giữ gìn|giữ)\s*$"),
     # --- vị trí ------------------------------------------------------------------------------
     rule(SCHOOL, "gan_truong", conf=0.85, before=_NEAR_BEFORE,
          not_before=_NOT_SCHOOL_BEFORE, not_after=_NOT_SCHOOL_AFTER),
