@@ -121,14 +121,19 @@ _DOWNTOWN_BEFORE = (r"(?<!\w)(?:gần|cách|ngay|sát|kế|cạnh|giáp|phút|t�
 APPLIANCE_BEFORE = (r"(?:nội thất|giường|nệm|drap|máy lạnh|điều hòa|tủ|bàn|đồ|thiết bị|máy giặt|"
                     r"tivi|bếp|kệ|ghế|rèm|sofa|trang bị)(?:\s+\S+){0,2}\s*$")
 # Parts of a home other than the room itself: "sân rộng", "bếp rộng", "hẻm rộng 6m".
-_NOT_ROOM = (r"(?:sân|bếp|ban công|lô gia|gác|xe|hẻm|ngõ|đường|lối đi|hành lang|phơi|cửa sổ|giường|"
+_NOT_ROOM = (r"(?:sân|bếp|ban công|ban cộng|bancol|balcon|lô gia|gác|xe|hẻm|ngõ|đường|lối đi|hành lang|phơi|"
+             r"cửa sổ|giường|hiên|khuôn viên|công viên|tòa nhà|nấu ăn|khu vực|"
              r"tủ|hầm|bãi|chiều|mở|cửa|cổng|kệ|sảnh|lề|vỉa hè|hồ|thượng|cầu thang|bàn|vệ sinh|tắm|"
              r"mặt bằng|mặt tiền|garage|vườn|view|ô ?tô|lavabo)")
-_ROOM = r"(?:phòng(?! tắm| vệ| bếp)|căn|không gian|diện tích|studio)"
+_ROOM = r"(?:phòng(?! tắm| vệ| bếp| khách)|căn|không gian|diện tích|studio)"
 # ... either right before the adjective ("bếp rộng", "gác lửng rất rộng") or the subject of the
 # list item it ends ("Nhà vệ sinh riêng, rộng rãi"), with no room word in between.
 NOT_ROOM_BEFORE = (rf"{_NOT_ROOM}(?:\s+[^\s,]+){{0,3}}\s*$|"
                    rf"^\s*(?:[^\s,]+\s+){{0,2}}?{_NOT_ROOM}(?:(?!{_ROOM}).)*$")
+
+# Common areas and streets called airy or cool ("sân thượng rộng rãi thoáng mát"): not the room.
+_NOT_AIRY_ROOM = (r"(?:sân thượng|sân phơi|phơi đồ|phơi quần áo|chỗ để xe|nhà xe|bãi xe|lối đi|đường|hẻm|ngõ|"
+                  r"hành lang|sân)(?:\s+[^\s,]+){0,2}\s*$")
 
 RULES: list[Rule] = [
     # --- tiện nghi ---------------------------------------------------------------------------
@@ -166,7 +171,7 @@ RULES: list[Rule] = [
     rule(r"gác", "gac_lung", conf=0.7,
          not_before=r"(?:người|bảo vệ|trông|canh|ba|trực|chú|ông)\s*$",
          not_after=r"\s*(?:cổng|đêm|xe|chân|máy|lại|bỏ|cửa|ba)"),
-    rule(r"ban công|bancong|lô gia|logia|loggia|balcony", "ban_cong", conf=0.95),
+    rule(r"ban công|bancong|bancol|ban cộng|balcon(?:y)?|lô gia|logia|loggia", "ban_cong", conf=0.95),
     rule(r"cửa sổ(?: trời)?|window", "cua_so", conf=0.9),
     rule(r"(?:nhà |phòng )?(?:vệ sinh|tắm) (?:riêng|khép kín|trong phòng)|"
          r"nhà vệ sinh (?:riêng|khép kín|trong)|riêng nhà vệ sinh|phòng tắm riêng|nhà tắm riêng|"
@@ -206,10 +211,13 @@ RULES: list[Rule] = [
     rule(r"phơi(?: đồ| quần áo)?", "san_phoi", conf=0.85),
     rule(r"sân thượng", "san_phoi", conf=0.8),
     # --- quy định ----------------------------------------------------------------------------
-    rule(r"giờ giấc(?: ?[:\-]? ?)(?:tự do|thoải mái|linh hoạt|không giới hạn|24 ?/ ?24)|"
+    rule(r"(?:giờ|gio) (?:giấc|giất|giac)(?: tòa nhà| ra vào| đi lại)?(?: ?[:\-]? ?)"
+         r"(?:tự do|thoải mái|linh hoạt|không giới hạn|24 ?/ ?24|không phụ thuộc)|"
          r"(?:tự do|thoải mái) giờ giấc|giờ (?:tự do|thoải mái)|ra vào (?:tự do|thoải mái|24 ?/ ?24)|"
          r"tự do ra vào|đi lại tự do|(?:không|không có) giới hạn giờ(?: giấc)?|"
          r"không (?:có )?giờ giới nghiêm", "gio_tu_do", conf=0.9, neg=False),
+    # "ra vào cửa vân tay tự do 24/24": only the "tự do" part, so the lock between keeps its own tag.
+    rule(r"tự do(?: 24 ?/ ?24)?", "gio_tu_do", conf=0.85, before=r"ra vào(?:\s+[^\s,]+){1,3}\s*$"),
     rule(r"không (?:ở )?(?:chung|cùng) (?:với )?chủ(?: nhà)?|chủ (?:nhà )?(?:không ở chung|ở riêng)|"
          r"riêng chủ|free chủ", "khong_chung_chu", conf=0.95, neg=False),
     rule(r"(?:nuôi |được nuôi |cho nuôi )?(?:thú cưng|pet|vật nuôi|chó mèo|chó|mèo)|"
@@ -234,8 +242,9 @@ RULES: list[Rule] = [
     rule(r"vị trí (?:đẹp|vàng|đắc địa|trung tâm|siêu đẹp|cực đẹp|rất đẹp)|đắc địa|quận trung tâm",
          "trung_tam", conf=0.9),
     rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE),
-    rule(r"hẻm (?:xe hơi|ô ?tô|oto|xe tải)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường)|"
-         r"(?:hẻm|ngõ) (?:rộng|lớn|to|thông)|(?:xe hơi|ô ?tô|oto|xe tải) (?:vào|tới|đến|tận|"
+    rule(r"h[ẻẽ]m (?:xe hơi|ô ?tô|oto|xe tải)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường|ngõ)|"
+         r"đường (?:rộng|lớn|to)(?: rãi)?(?: \S+){0,2} (?:xe hơi|ô ?tô|oto|xe tải)|"
+         r"(?:hẻm|ngõ) (?:rộng|lớn|to)|(?:xe hơi|ô ?tô|oto|xe tải) (?:có thể )?(?:vào|tới|đến|tận|"
          r"tránh|quay đầu|ra vào|chạy|đỗ cửa|đậu cửa|đỗ trước|đậu trước|ngủ)", "hem_xe_hoi", conf=0.9,
          not_before=r"(?:gần|cách|sát|ra)\s*$"),
     rule(r"(?:hẻm|ngõ) (?:rộng )?(?:[4-9]|1\d)(?:[.,]\d)? ?m(?!\w)", "hem_xe_hoi", conf=0.75),
@@ -243,14 +252,19 @@ RULES: list[Rule] = [
          "yen_tinh", conf=0.9),
     rule(r"không ồn(?: ào)?|tránh (?:xa )?(?:ồn ào|khói bụi)", "yen_tinh", conf=0.85, neg=False),
     # --- chất lượng --------------------------------------------------------------------------
+    # Like rong_rai, of the room: "sân thượng thoáng mát", "chỗ để xe thoáng mát" are not (train_gold).
     rule(r"thoáng mát|mát mẻ|thoáng khí|thông thoáng|thoáng đãng|thoáng", "thoang_mat", conf=0.9,
-         not_after=r"\s*qua"),
-    rule(r"mát", "thoang_mat", conf=0.8, not_after=r"\s*(?:-\s*)?(?:xa|xoa|tay|lòng|tính)",
-         not_before=r"(?:tủ|máy|kem)\s*$"),
+         not_after=r"\s*qua", not_before=_NOT_AIRY_ROOM),
+    rule(r"mát", "thoang_mat", conf=0.8, not_after=r"\s*(?:-\s*)?(?:xa|xoa|tay|lòng|tính|lạnh)",
+         not_before=rf"(?:tủ|máy|kem|thoáng)\s*$|{_NOT_AIRY_ROOM}"),   # "thoáng mát": the rule above decides
     rule(r"rộng rãi|rộng|rong rai|diện tích (?:lớn|rộng)|phòng lớn|siêu rộng", "rong_rai", conf=0.85,
-         not_before=NOT_ROOM_BEFORE, not_after=r"\s*(?:\d|khắp|mở|rãi\s*\d)"),
+         # "rộng khoảng 18m2", "rộng ngang 4m": a size, not a quality (the guidelines: not a bare m² number)
+         not_before=NOT_ROOM_BEFORE,
+         not_after=r"\s*(?:\d|khắp|mở|rãi\s*\d|(?:khoảng|khoản|tầm|chừng|ngang|dài|hơn|trên)\s*\d)"),
     rule(r"sạch sẽ|sạch đẹp|sạch", "sach_se", conf=0.85,
-         not_before=r"(?:nước|giữ|gìn|giữ gìn|ý thức|giữ vệ sinh|giữ gìn vệ sinh)(?:\s+\S+){0,1}\s*$"),
+         not_before=r"(?:nước|rau|giữ|gìn|giữ gìn|ý thức|giữ vệ sinh|giữ gìn vệ sinh)(?:\s+\S+){0,1}\s*$|"
+                    # what a landlord asks of tenants ("yêu cầu gọn gàng, sạch sẽ"), not the room
+                    r"(?:yêu cầu|ưu tiên|cần người|người ở|ở gọn gàng|gọn gàng)(?:\s+[^\s,]+){0,3}[\s,]*$"),
     rule(r"mới (?:xây|sửa|tinh|toanh|keng|sơn|cải tạo|hoàn thiện|khai trương|nâng cấp|decor|"
          r"được xây|được sửa|xây dựng|sửa chữa|100 ?%|99 ?%)|xây mới|sửa mới|vừa xây|vừa sửa|"
          r"khai trương|còn mới", "moi_xay", conf=0.85, not_before=APPLIANCE_BEFORE),
