@@ -164,7 +164,10 @@ RULES: list[Rule] = [
     rule(r"full nội thất|đầy đủ nội thất|nội thất đầy đủ|nội thất full|full đồ|đủ đồ|"
          r"full tiện nghi|đầy đủ tiện nghi|tiện nghi đầy đủ|xách vali|vali vào ở|trang bị đầy đủ|"
          r"đầy đủ trang thiết bị|trang thiết bị đầy đủ|đầy đủ (?:các )?thiết bị|full nt|"
-         r"nội thất (?:cơ bản )?đầy đủ|đầy đủ(?=\s*:)", "noi_that_day_du", conf=0.9),
+         r"nội thất (?:cơ bản )?đầy đủ|đầy đủ(?=\s*:)|"
+         # spellings and phrasings train_gold's listings use
+         r"(?:đầy |đấy |đẩy )?đủ nội th[aấ]ty?|ful+ nội(?: thất)?|full tiện ích|hoàn chỉnh nội thất|"
+         r"trang bị đủ|nội thất trong phòng đầy đủ|đầy đủ gồm", "noi_that_day_du", conf=0.9),
     # --- không gian --------------------------------------------------------------------------
     rule(r"gác (?:lửng|lững|xép|xếp|suốt|gỗ|cao|rộng|lớn|đúc|bê tông|sắt|ngủ)|duplex|"
          r"(?:có|phòng) gác", "gac_lung", conf=0.9),
@@ -238,7 +241,8 @@ RULES: list[Rule] = [
          not_after=r"\s*(?:thương mại|y tế|anh ngữ|ngoại ngữ|tiếng|hội nghị|tiệc|thể thao|văn hóa|"
                    r"giáo dục|đào tạo|mua sắm|dạy|luyện|gia sư|bảo hành|dịch vụ|chăm sóc|điều dưỡng|"
                    r"giới thiệu|tin học|kỹ năng|thẩm mỹ|phục hồi|hỗ trợ|spa|bảo trợ|nghiên cứu|"
-                   r"vui chơi|triển lãm|huấn luyện|sát hạch|đăng kiểm|học|thương mai)"),
+                   r"vui chơi|triển lãm|huấn luyện|sát hạch|đăng kiểm|học|thương mai|tdtt|hành chính|văn phòng|"
+                   r"giải trí|phú mỹ hưng)"),
     rule(r"vị trí (?:đẹp|vàng|đắc địa|trung tâm|siêu đẹp|cực đẹp|rất đẹp)|đắc địa|quận trung tâm",
          "trung_tam", conf=0.9),
     rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE),
