@@ -110,8 +110,9 @@ _NOT_SCHOOL_AFTER = r"\s*(?:sơn|chinh|sa|thọ|thạnh|định|tồn|hợp|kỳ
 
 STORE = (r"(?:chợ|siêu thị|cửa hàng tiện lợi|cửa hàng tạp hóa|tạp hóa|bách hóa xanh|bách hóa|"
          r"circle k|ministop|family ?mart|gs25|7[ -]?eleven|winmart\+?|vinmart\+?|co\.?op ?mart|"
-         r"co\.?op ?food|coopmart|lotte mart|lotte|big c|aeon mall|aeon|emart|mega market|"
-         r"trung tâm thương mại|vincom|mall|circle-k)")
+         r"co\.?op ?food|coopmart|lotte ?mart|lotter mart|lotte|big c|aeon mall|aeon|emart|mega market|"
+         r"trung tâm thương mại|vincom|mall|circle-k|siêu thi|co\. op (?:food|mart)|mini ?stop|vinmark|"
+         r"cửa hàng (?:24h|tiện ích))")
 
 DOWNTOWN = (r"(?:quận 1(?![\d,.])|q\.? ?1(?!\d)|quận 3(?!\d)|q\.? ?3(?!\d)|bến thành|hoàn kiếm|phố cổ|"
             r"hồ gươm|nhà thờ đức bà|phố đi bộ|bùi viện|trung tâm thành phố|trung tâm quận)")
@@ -237,6 +238,10 @@ RULES: list[Rule] = [
     rule(SCHOOL, "gan_truong", conf=0.85, before=_NEAR_BEFORE,
          not_before=_NOT_SCHOOL_BEFORE, not_after=_NOT_SCHOOL_AFTER),
     rule(STORE, "gan_cho", conf=0.85, before=_NEAR_BEFORE),
+    # "siêu thị Big C 200m", "Lottemart cách 3p đi bộ", "bách hóa xanh ... cạnh nhà": the distance after.
+    rule(STORE, "gan_cho", conf=0.8,
+         after=r"(?:\s+[^\s,]+){0,3}?\s*(?:\d+(?:[.,]\d+)? ?(?:m|km|p|phút)(?!\w)|cách(?!\w)|sát bên|cạnh nhà|"
+               r"ngay (?:dưới|bên|cạnh|sau|trước))"),
     rule(r"trung tâm", "trung_tam", conf=0.8,
          not_after=r"\s*(?:thương mại|y tế|anh ngữ|ngoại ngữ|tiếng|hội nghị|tiệc|thể thao|văn hóa|"
                    r"giáo dục|đào tạo|mua sắm|dạy|luyện|gia sư|bảo hành|dịch vụ|chăm sóc|điều dưỡng|"
@@ -271,8 +276,9 @@ RULES: list[Rule] = [
                     r"(?:yêu cầu|ưu tiên|cần người|người ở|ở gọn gàng|gọn gàng)(?:\s+[^\s,]+){0,3}[\s,]*$"),
     rule(r"mới (?:xây|sửa|tinh|toanh|keng|sơn|cải tạo|hoàn thiện|khai trương|nâng cấp|decor|"
          r"được xây|được sửa|xây dựng|sửa chữa|100 ?%|99 ?%)|xây mới|sửa mới|vừa xây|vừa sửa|"
-         r"khai trương|còn mới", "moi_xay", conf=0.85, not_before=APPLIANCE_BEFORE),
-    rule(r"(?:nhà|phòng|tòa nhà|căn hộ|building|dãy trọ|khu trọ) mới", "moi_xay", conf=0.8,
+         r"khai trương|còn mới|mới (?:setup|hoàn toàn|nguyên|mẻ)|new 100 ?%|thiết kế mới", "moi_xay", conf=0.85,
+         not_before=APPLIANCE_BEFORE),
+    rule(r"(?:nhà|phòng(?: trọ)?|tòa nhà|căn hộ|building|dãy trọ|khu trọ)(?: rất| hoàn toàn)? mới", "moi_xay", conf=0.8,
          not_after=r"\s*(?:trống|dọn|ra|có|được|lên|nhận|về|cập nhật)"),
     rule(r"ánh sáng(?: tự nhiên)?|sáng sủa|đón nắng|đầy nắng|lấy sáng|đón sáng|đủ sáng|"
          r"thoáng sáng|giếng trời", "anh_sang", conf=0.85,
