@@ -145,8 +145,11 @@ RULES: list[Rule] = [
     rule(r"wifi|wi-fi|wi fi|internet|(?:mạng )?cáp quang|net|mạng (?:wifi|mạnh|tốc độ cao|free|"
          r"miễn phí|riêng|internet)", "wifi", conf=0.9),
     rule(r"tủ lạnh", "tu_lanh", conf=0.95),
-    rule(r"máy giặt|giặt sấy|máy sấy|giặt ủi|giặt là|dịch vụ giặt|giặt (?:đồ )?(?:free|miễn phí)",
-         "may_giat", conf=0.9),
+    rule(r"máy giặt|giặt sấy|máy sấy|giặt ủi|giặt là|dịch vụ giặt|giặt (?:đồ )?(?:free|miễn phí)|"
+         # laundry offered in other words (train_gold): "giặt riêng", "khu giặt", "free giặt đồ"
+         r"giặt (?:riêng|chung|đồ|và sấy|& sấy)|giặt ?, ?sấy|khu (?:vực )?giặt|phòng giặt|"
+         r"(?:free|miễn phí) giặt", "may_giat", conf=0.9),
+    rule(r"giặt", "may_giat", conf=0.8, before=r"[,(+]\s*$", after=r"\s*(?:[,;).+]|$)"),
     # --- nội thất ----------------------------------------------------------------------------
     rule(r"giường(?: ngủ)?|nệm|đệm|giuong", "giuong", conf=0.85,
          not_after=r"\s*(?:tầng)", not_before=r"(?:tủ|kệ|đầu)\s*$"),
@@ -154,7 +157,7 @@ RULES: list[Rule] = [
     rule(r"tủ", "tu_quan_ao", conf=0.7,
          not_after=r"\s*(?:lạnh|bếp|giày|giầy|dép|sách|mát|đông|lavabo|lavabô|chén|bát|kệ tivi|"
                    r"tivi|điện|cơm|rượu|thờ|trang điểm|đầu giường|locker|hồ sơ|thuốc|nước|"
-                   r"quần áo|áo|đồ|âm|gỗ|riêng|quần|để)"),
+                   r"quần áo|áo|đồ|âm|gỗ|riêng|quần|để|kệ|sinh hoạt)"),
     rule(r"bàn (?:học|làm việc|ăn|ghế|gỗ|riêng|gấp|xếp)|ban hoc", "ban_hoc", conf=0.9),
     rule(r"bàn", "ban_hoc", conf=0.7, after=r"\s*(?:[,;/+&).\n-]|và(?!\w)|$)"),
     block(r"kệ tivi|tủ tivi|truyền hình cáp|cáp tivi|tivi cáp"),
