@@ -65,24 +65,28 @@ class GateResult:
     shipped: dict | None
 
 
-def decide(candidate: dict, shipped: dict | None, text_tolerance: float = 0.002) -> GateResult:
-    """Whether ``candidate`` may replace ``shipped`` (both from :func:`figures`)."""
+def decide(candidate: dict, shipped: dict | None, text_tolerance: float = 0.002, photo_tolerance: float = 0.005,
+           text_margin: float = 0.003) -> GateResult:
+    """Whether ``candidate`` may replace ``shipped`` (both from :func:`figures`): it must win somewhere
+    and lose nowhere.  It wins on photos (photo test visual micro-F1 higher) or on text (dev_gold
+    micro-F1 at least ``text_margin`` higher: people's labels improve the text side, issue "The
+    learning loop"); it holds on text within ``text_tolerance`` and on photos within
+    ``photo_tolerance``."""
     if shipped is None:
         return GateResult(True, ["no shipped model to compare with"], candidate, None)
-    reasons, passed = [], True
-    if candidate["photo_test_visual_micro_f1"] > shipped["photo_test_visual_micro_f1"]:
-        reasons.append(f"wins on photos ({candidate['photo_test_visual_micro_f1']:.3f} > "
-                       f"{shipped['photo_test_visual_micro_f1']:.3f})")
-    else:
-        passed = False
-        reasons.append(f"does not win on photos ({candidate['photo_test_visual_micro_f1']:.3f} <= "
-                       f"{shipped['photo_test_visual_micro_f1']:.3f})")
-    if candidate["dev_gold_micro_f1"] >= shipped["dev_gold_micro_f1"] - text_tolerance:
-        reasons.append(f"holds on text ({candidate['dev_gold_micro_f1']:.3f} vs {shipped['dev_gold_micro_f1']:.3f})")
-    else:
-        passed = False
-        reasons.append(f"loses on text ({candidate['dev_gold_micro_f1']:.3f} < {shipped['dev_gold_micro_f1']:.3f}"
-                       f" - {text_tolerance})")
+    c_photo, s_photo = candidate["photo_test_visual_micro_f1"], shipped["photo_test_visual_micro_f1"]
+    c_text, s_text = candidate["dev_gold_micro_f1"], shipped["dev_gold_micro_f1"]
+    photo_win, text_win = c_photo > s_photo, c_text >= s_text + text_margin
+    photo_hold, text_hold = c_photo >= s_photo - photo_tolerance, c_text >= s_text - text_tolerance
+    reasons = [f"wins on photos ({c_photo:.3f} > {s_photo:.3f})" if photo_win else
+               f"holds on photos ({c_photo:.3f} vs {s_photo:.3f})" if photo_hold else
+               f"loses on photos ({c_photo:.3f} < {s_photo:.3f} - {photo_tolerance})",
+               f"wins on text ({c_text:.3f} >= {s_text:.3f} + {text_margin})" if text_win else
+               f"holds on text ({c_text:.3f} vs {s_text:.3f})" if text_hold else
+               f"loses on text ({c_text:.3f} < {s_text:.3f} - {text_tolerance})"]
+    if not (photo_win or text_win):
+        reasons.append("wins nowhere")
+    passed = (photo_win and text_hold) or (text_win and photo_hold)
     return GateResult(passed, reasons, candidate, shipped)
 
 

@@ -16,11 +16,18 @@ def test_a_model_that_wins_on_photos_and_holds_on_text_is_promoted():
     assert "PROMOTE" in format_gate(result) and "shipped old" in format_gate(result)
 
 
-def test_losing_on_text_or_not_winning_on_photos_keeps_the_shipped_model():
-    assert not decide(figures("new", 0.930, 0.80), figures("old", 0.945, 0.52)).passed
-    result = decide(figures("new", 0.950, 0.52), figures("old", 0.945, 0.52))
-    assert not result.passed and "does not win on photos" in result.reasons[0]
+def test_losing_somewhere_or_winning_nowhere_keeps_the_shipped_model():
+    assert not decide(figures("new", 0.930, 0.80), figures("old", 0.945, 0.52)).passed     # loses on text
+    assert not decide(figures("new", 0.960, 0.50), figures("old", 0.945, 0.52)).passed     # loses on photos
+    result = decide(figures("new", 0.946, 0.52), figures("old", 0.945, 0.52))
+    assert not result.passed and "wins nowhere" in result.reasons
     assert "KEEP SHIPPED" in format_gate(result)
+
+
+def test_a_model_that_wins_on_text_and_holds_on_photos_is_promoted():
+    result = decide(figures("new", 0.950, 0.518), figures("old", 0.945, 0.52))
+    assert result.passed and result.reasons == ["holds on photos (0.518 vs 0.520)",
+                                                "wins on text (0.950 >= 0.945 + 0.003)"]
 
 
 def test_with_nothing_shipped_the_first_model_passes():
