@@ -103,6 +103,20 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def _admin_sql(*statements: str) -> None:
+    """Run statements (CREATE/DROP DATABASE) on the server's maintenance database."""
+    import psycopg2
+
+    conn = psycopg2.connect(PG_ADMIN)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
 class ProductionStack:
     def __init__(self, workers: int = 1, worker_concurrency: int = 2, web_env: dict | None = None):
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-stack-"))
@@ -123,15 +137,9 @@ class ProductionStack:
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> "ProductionStack":
-        import psycopg2
         import redis
 
-        conn = psycopg2.connect(PG_ADMIN)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            cur.execute(f"CREATE DATABASE {BENCH_DB}")
-        conn.close()
+        _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)", f"CREATE DATABASE {BENCH_DB}")
         redis.Redis.from_url(REDIS_DB).flushdb()
         self.manage("migrate", "--verbosity", "0")
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
@@ -158,13 +166,7 @@ class ProductionStack:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        import psycopg2
-
-        conn = psycopg2.connect(PG_ADMIN)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.close()
+        _admin_sql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
 
     def manage(self, *args: str) -> str:
         proc = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env, capture_output=True,

@@ -42,6 +42,17 @@ SAMPLE_LISTING = (
     "Ưu tiên sinh viên, người đi làm; không nuôi thú cưng. Giá 3tr5/tháng, cọc 1 tháng.\n"
 ) * 2
 
+def _median_seconds(run, repeats: int) -> float:
+    """Median wall time of ``run()`` over ``repeats`` calls, after one untimed warm-up call."""
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def _time_pipeline(folder, runtime: str, batch: int, repeats: int) -> tuple[float, object]:
     """Median seconds for ``FeatureExtractionPipeline.forward`` over ``batch`` listings."""
     import torch
@@ -53,13 +64,7 @@ def _time_pipeline(folder, runtime: str, batch: int, repeats: int) -> tuple[floa
     texts = [SAMPLE_LISTING] * batch
     pixels = torch.rand(batch, 1, 3, size, size)
     mask = torch.ones(batch, 1, dtype=torch.bool)
-    pipeline.forward(texts, pixels, mask)                         # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        pipeline.forward(texts, pixels, mask)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), pipeline
+    return _median_seconds(lambda: pipeline.forward(texts, pixels, mask), repeats), pipeline
 
 
 def _time_served(folder, batch: int, repeats: int) -> tuple[float, object]:
@@ -76,13 +81,7 @@ def _time_served(folder, batch: int, repeats: int) -> tuple[float, object]:
     texts = [SAMPLE_LISTING] * batch
     photos = [rng.random((3, tagger.size, tagger.size), dtype=np.float32) for _ in range(batch)]
     mask = np.ones((batch, 1), dtype=bool)
-    tagger.scores(texts, photos, mask)                            # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        tagger.scores(texts, photos, mask)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), tagger
+    return _median_seconds(lambda: tagger.scores(texts, photos, mask), repeats), tagger
 
 
 def lexicon_ms(repeats: int = 200) -> float:
@@ -90,13 +89,7 @@ def lexicon_ms(repeats: int = 200) -> float:
     from .lexicon import default_lexicon
 
     lexicon = default_lexicon()
-    lexicon.tag(SAMPLE_LISTING)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        lexicon.tag(SAMPLE_LISTING)
-        times.append(time.perf_counter() - start)
-    return round(statistics.median(times) * 1000, 2)
+    return round(_median_seconds(lambda: lexicon.tag(SAMPLE_LISTING), repeats) * 1000, 2)
 
 
 def model_config(name: str) -> dict:
@@ -142,15 +135,9 @@ def _build(config: dict):
 
 
 def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
-    """Median seconds for one forward pass over ``batch`` listings (and the lexicon over each, where
-    the model reads it)."""
+    """Median seconds for one forward pass over ``batch`` listings of 256 tokens and one photo each
+    (the seed stack: random token ids, no lexicon)."""
     import torch
-
-    lexicon = None
-    if config.get("lexicon_prior"):
-        from .lexicon import default_lexicon
-
-        lexicon = default_lexicon()
 
     tokens = config["text_encoder"]["max_length"]
     ids = torch.randint(5, config["text_encoder"]["vocab_size"], (batch, tokens))
@@ -158,20 +145,8 @@ def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
     size = model.image_encoder.preprocess.size
     images = torch.rand(batch, 1, 3, size, size)
     photo_mask = torch.ones(batch, 1, dtype=torch.bool)
-    times = []
     with torch.inference_mode():
-        model(ids, mask, images, photo_mask)                      # warm-up
-        for _ in range(repeats):
-            start = time.perf_counter()
-            features = None
-            if lexicon is not None:
-                features = torch.zeros(batch, 44)
-                for b in range(batch):
-                    for m in lexicon.tag(SAMPLE_LISTING):
-                        features[b, lexicon.vocabulary.slugs.index(m.slug)] = m.confidence
-            model(ids, mask, images, photo_mask, lexicon=features)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        return _median_seconds(lambda: model(ids, mask, images, photo_mask), repeats)
 
 
 def measure_one(name: str, repeats_b1: int = 10, repeats_b32: int = 2) -> dict:

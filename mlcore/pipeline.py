@@ -28,7 +28,7 @@ from .encoders import ModelNotAvailable
 from .runtime import OnnxEncoders, RuntimeUnavailable, load_runtime, runtime_choice
 from .lexicon import TagMatch
 from .photos import load_image
-from .suggestions import MIN_SHOWN_CONFIDENCE, CheckpointTagger  # noqa: F401 (re-exported)
+from .suggestions import CheckpointTagger
 from .vocab import TagVocabulary
 
 
