@@ -131,7 +131,9 @@ def _build(config: dict):
     text = TextEncoder("bench", roberta, tokenizer=None, max_length=t["max_length"])
     image = create_image_encoder(cfg.image_encoder, pretrained=False, preprocess=cfg.image_preprocess)
     return MultimodalTagger(text, image, num_tags=44, fusion=cfg.fusion, dim=cfg.dim, hidden=cfg.hidden,
-                            lexicon_prior=cfg.lexicon_prior, photo_head=cfg.photo_head).eval()
+                            lexicon_prior=cfg.lexicon_prior, photo_head=cfg.photo_head,
+                            photo_head_hidden=cfg.photo_head_hidden, photo_regions=cfg.photo_regions,
+                            photos_add_only=cfg.photos_add_only).eval()
 
 
 def _time_batch(model, config: dict, batch: int, repeats: int) -> float:

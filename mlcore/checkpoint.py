@@ -40,7 +40,9 @@ def tagger_config(model: MultimodalTagger) -> TaggerConfig:
     return TaggerConfig(text_encoder=text_encoder_config(model.text_encoder), image_encoder=model.image_encoder.name,
                         image_preprocess=model.image_encoder.preprocess, fusion=model.fusion, dim=model.dim,
                         hidden=model.hidden, num_tags=int(model.visual_mask.shape[0]),
-                        lexicon_prior=model.lexicon_prior, photo_head=model.photo_head is not None)
+                        lexicon_prior=model.lexicon_prior, photo_head=model.photo_head is not None,
+                        photo_head_hidden=model.photo_head_hidden, photo_regions=model.photo_regions,
+                        photos_add_only=model.photos_add_only)
 
 
 def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str], *, thresholds: dict[str, float],

@@ -54,6 +54,14 @@ class TaggerConfig:
     from a local folder or cache).  ``image_preprocess`` None means the encoder's own default.
     ``photo_head``: a per-photo classifier over the visual tags whose strongest photo is added to
     the fused logits (a listing shows a feature when any one of its photos does).
+    ``photo_head_hidden``: 0 = that classifier is linear; N = layer-normed, one hidden layer of N.
+    ``photo_regions``: the classifier also reads four overlapping corner regions of each photo's
+    feature map (two thirds of each side) and takes a tag's strongest region, so an object in a
+    corner (a wall air conditioner, a TV) is not averaged away by the rest of the room; the
+    regions come from the same single pass of the image encoder.
+    ``photos_add_only``: beside a text, the photo head's logit only adds (a tag the photos do not
+    show is not taken from the text: a room's photos need not show everything its text names);
+    without text the photo head decides alone, both ways.
     """
     text_encoder: dict = field(default_factory=lambda: {
         "kind": "roberta", "vocab_size": 8000, "hidden": 256, "layers": 4, "heads": 4, "intermediate": 1024,
@@ -66,6 +74,9 @@ class TaggerConfig:
     num_tags: int = 44
     lexicon_prior: bool = True
     photo_head: bool = False
+    photo_head_hidden: int = 0
+    photo_regions: bool = False
+    photos_add_only: bool = False
 
     def __post_init__(self):
         if isinstance(self.image_preprocess, dict):

@@ -66,12 +66,14 @@ class GateResult:
 
 
 def decide(candidate: dict, shipped: dict | None, text_tolerance: float = 0.002, photo_tolerance: float = 0.005,
-           text_margin: float = 0.003) -> GateResult:
+           text_margin: float = 0.003, pairs_tolerance: float | None = None) -> GateResult:
     """Whether ``candidate`` may replace ``shipped`` (both from :func:`figures`): it must win somewhere
     and lose nowhere.  It wins on photos (photo test visual micro-F1 higher) or on text (dev_gold
     micro-F1 at least ``text_margin`` higher: people's labels improve the text side, issue "The
     learning loop"); it holds on text within ``text_tolerance`` and on photos within
-    ``photo_tolerance``."""
+    ``photo_tolerance``, and on the text + photo pairs too (visual tags within ``photo_tolerance``,
+    the others within ``text_tolerance``, or both within ``pairs_tolerance`` when given): photos
+    that help alone but hurt beside a text lose."""
     if shipped is None:
         return GateResult(True, ["no shipped model to compare with"], candidate, None)
     c_photo, s_photo = candidate["photo_test_visual_micro_f1"], shipped["photo_test_visual_micro_f1"]
@@ -84,9 +86,17 @@ def decide(candidate: dict, shipped: dict | None, text_tolerance: float = 0.002,
                f"wins on text ({c_text:.3f} >= {s_text:.3f} + {text_margin})" if text_win else
                f"holds on text ({c_text:.3f} vs {s_text:.3f})" if text_hold else
                f"loses on text ({c_text:.3f} < {s_text:.3f} - {text_tolerance})"]
+    pairs_hold = True
+    for key, label, tolerance in (("pairs_both_visual_f1", "visual", photo_tolerance),
+                                  ("pairs_both_other_f1", "other", text_tolerance)):
+        tolerance = tolerance if pairs_tolerance is None else pairs_tolerance
+        if key in candidate and key in shipped and candidate[key] < shipped[key] - tolerance:
+            pairs_hold = False
+            reasons.append(f"loses on text + photo pairs, {label} tags ({candidate[key]:.3f} < "
+                           f"{shipped[key]:.3f} - {tolerance})")
     if not (photo_win or text_win):
         reasons.append("wins nowhere")
-    passed = (photo_win and text_hold) or (text_win and photo_hold)
+    passed = ((photo_win and text_hold) or (text_win and photo_hold)) and pairs_hold
     return GateResult(passed, reasons, candidate, shipped)
 
 
@@ -127,7 +137,8 @@ def run_gate(candidate_dir: Path, shipped_dir: Path | None, recipe: dict, base: 
     shipped = None
     if shipped_dir is not None and checkpoint_file(shipped_dir).is_file():
         shipped = figures(load_tagger(str(shipped_dir), vocab), sets, vocab)
-    result = decide(candidate, shipped, recipe.get("gate", {}).get("text_tolerance", 0.002))
+    gate = recipe.get("gate", {})
+    result = decide(candidate, shipped, gate.get("text_tolerance", 0.002), pairs_tolerance=gate.get("pairs_tolerance"))
     print(format_gate(result), file=sys.stderr)
     file = checkpoint_file(candidate_dir)
     data = torch.load(file, map_location="cpu", weights_only=False)

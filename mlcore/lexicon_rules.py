@@ -114,7 +114,7 @@ STORE = (r"(?:chợ|siêu thị|cửa hàng tiện lợi|cửa hàng tạp hóa|
          r"trung tâm thương mại|vincom|mall|circle-k|siêu thi|co\. op (?:food|mart)|mini ?stop|vinmark|"
          r"cửa hàng (?:24h|tiện ích))")
 
-DOWNTOWN = (r"(?:quận 1(?![\d,.])|q\.? ?1(?!\d)|quận 3(?!\d)|q\.? ?3(?!\d)|bến thành|hoàn kiếm|phố cổ|"
+DOWNTOWN = (r"(?:quận 1(?!\d|[.,]\d)|q\.? ?1(?!\d)|quận 3(?!\d)|q\.? ?3(?!\d)|bến thành|hoàn kiếm|phố cổ|"
             r"hồ gươm|nhà thờ đức bà|phố đi bộ|bùi viện|trung tâm thành phố|trung tâm quận)")
 _DOWNTOWN_BEFORE = (r"(?<!\w)(?:gần|cách|ngay|sát|kế|cạnh|giáp|phút|tới|đến|qua|sang|di chuyển|đi|"
                     r"thuận tiện đi|liền kề)(?!\w)")
@@ -171,7 +171,11 @@ RULES: list[Rule] = [
          r"nội thất (?:cơ bản )?đầy đủ|đầy đủ(?=\s*:)|"
          # spellings and phrasings train_gold's listings use
          r"(?:đầy |đấy |đẩy )?đủ nội th[aấ]ty?|ful+ nội(?: thất)?|full tiện ích|hoàn chỉnh nội thất|"
-         r"trang bị đủ|nội thất trong phòng đầy đủ|đầy đủ gồm", "noi_that_day_du", conf=0.9),
+         r"trang bị đủ|nội thất trong phòng đầy đủ|đầy đủ gồm|"
+         r"đầy đủ nội thấy|(?:phòng |nhà )?đủ tiện nghi|xách đồ vào ở|full opt(?:ion)?|đồ đạc đầy đủ|"
+         r"đầy đủ đồ đạc", "noi_that_day_du", conf=0.9),
+    # "Phòng lớn 40m2 ở được 3-4 người": the room itself called large (4 of 5 in train_gold).
+    rule(r"phòng (?:lớn|to)(?: khoảng| hơn)? \d+ ?(?:m2|m²|m)", "rong_rai", conf=0.8),
     # --- không gian --------------------------------------------------------------------------
     rule(r"gác (?:lửng|lững|xép|xếp|suốt|gỗ|cao|rộng|lớn|đúc|bê tông|sắt|ngủ)|duplex|"
          r"(?:có|phòng) gác", "gac_lung", conf=0.9),
@@ -207,6 +211,11 @@ RULES: list[Rule] = [
          r"(?:free|miễn phí|không (?:tính |mất )?phí) (?:gửi |giữ )?(?:\d+ )?xe(?: máy)?|"
          r"\d+ ?(?:người|ng) ?[/,-] ?\d+ ?xe|xe (?:để|gửi) (?:ở |dưới |trong )?(?:hầm|tầng|nhà|sân)|"
          r"bỏ xe (?:dưới|ở|trong)", "cho_de_xe", conf=0.85, neg=False),
+    # "xe 2 chiếc miễn phí", "miễn phí 2 chiếc xe", "xe 100000/chiếc", "xe để free/thoải mái",
+    # "xe máy để tại tầng trệt", "(2 xe)" after the occupants: tenants' bikes are kept.
+    rule(r"xe(?: máy)? \d+ chiếc (?:free|miễn phí)|(?:free|miễn phí) \d+ chiếc xe(?: máy)?|"
+         r"xe(?: máy)? \d+(?:[.,]\d+)? ?(?:k|đ)? ?/ ?(?:chiếc|xe)|xe(?: máy)? để (?:free|thoải mái|miễn phí|tại|ở)|"
+         r"người \(\s*\d+ xe\s*\)|gủi xe", "cho_de_xe", conf=0.85, neg=False),
     rule(r"camera|cam an ninh|cctv", "camera", conf=0.95),
     rule(r"bảo vệ|(?:an ninh|quản lý|trực|giám sát|lễ tân) ?(?:24 ?/ ?24|24 ?/ ?7|24h|24 giờ)|"
          r"người trực|lễ tân|security|quản lý tòa nhà", "bao_ve", conf=0.9,
@@ -225,6 +234,12 @@ RULES: list[Rule] = [
          r"không (?:có )?giờ giới nghiêm", "gio_tu_do", conf=0.9, neg=False),
     # "ra vào cửa vân tay tự do 24/24": only the "tự do" part, so the lock between keeps its own tag.
     rule(r"tự do(?: 24 ?/ ?24)?", "gio_tu_do", conf=0.85, before=r"ra vào(?:\s+[^\s,]+){1,3}\s*$"),
+    # Phrasings train_gold's listings use: "giờ giấc sinh hoạt tự do", "không quy định giờ giấc",
+    # "thời gian tự do", "đi, về thoải mái", "chìa khoá riêng tự do".
+    rule(r"(?:giờ|gio) (?:giấc|giất|giac) (?:sinh hoạt )?(?:tự do|thoải mái|không ràng buộc)|"
+         r"giờ giấc không ràng buộc|giờ giất tự|thời gian (?:ra vào |sinh hoạt )?tự do|"
+         r"không (?:quy định|bị giới hạn về|giới hạn về|ràng buộc) giờ giấc|(?:đi,? về|ra,? vào) thoải mái|"
+         r"chìa kho[aá] riêng,? tự do", "gio_tu_do", conf=0.85, neg=False),
     rule(r"không (?:ở )?(?:chung|cùng) (?:với )?chủ(?: nhà)?|chủ (?:nhà )?(?:không ở chung|ở riêng)|"
          r"riêng chủ|free chủ", "khong_chung_chu", conf=0.95, neg=False),
     rule(r"(?:nuôi |được nuôi |cho nuôi )?(?:thú cưng|pet|vật nuôi|chó mèo|chó|mèo)|"
@@ -240,6 +255,10 @@ RULES: list[Rule] = [
     # --- vị trí ------------------------------------------------------------------------------
     rule(SCHOOL, "gan_truong", conf=0.85, before=_NEAR_BEFORE,
          not_before=_NOT_SCHOOL_BEFORE, not_after=_NOT_SCHOOL_AFTER),
+    # "Huflit, YPNT 250m", "Bách Khoa 600m", "UEH ... 2km có buýt": a school with its distance after.
+    rule(SCHOOL, "gan_truong", conf=0.8, not_before=_NOT_SCHOOL_BEFORE, not_after=_NOT_SCHOOL_AFTER,
+         after=r"(?:\s*,?\s*[^\s,]+){0,3}?\s*(?:\d+(?:[.,]\d+)? ?(?:m|km|p|phút)(?!\w))"),
+    rule(r"các trường (?:đại học|cao đẳng|học)", "gan_truong", conf=0.8),
     rule(STORE, "gan_cho", conf=0.85, before=_NEAR_BEFORE),
     # "siêu thị Big C 200m", "Lottemart cách 3p đi bộ", "bách hóa xanh ... cạnh nhà": the distance after.
     rule(STORE, "gan_cho", conf=0.8,
@@ -254,14 +273,33 @@ RULES: list[Rule] = [
     rule(r"vị trí (?:đẹp|vàng|đắc địa|trung tâm|siêu đẹp|cực đẹp|rất đẹp)|đắc địa|quận trung tâm",
          "trung_tam", conf=0.9),
     rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE),
+    # In a downtown district (the guidelines: "in or a few minutes from Q1, Q3, Bến Thành…"): an
+    # address naming its ward, then Q1 (train_gold's annotators: not Q3); the ward of Bến Thành; "TT" for "trung tâm".
+    rule(r"(?:quận|q\.?) ?1(?!\d|[.,]\d)", "trung_tam", conf=0.75,
+         before=r"(?:phường|p\.?) ?[^\s,]+(?: [^\s,]+)?\s*,\s*$"),
+    rule(r"phường bến thành|(?:ngay |vị trí )tt (?:quận|phường|thành phố|tp)|đắc điạ|đắt địa", "trung_tam",
+         conf=0.8),
     rule(r"h[ẻẽ]m (?:xe hơi|ô ?tô|oto|xe tải)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường|ngõ)|"
          r"đường (?:rộng|lớn|to)(?: rãi)?(?: \S+){0,2} (?:xe hơi|ô ?tô|oto|xe tải)|"
          r"(?:hẻm|ngõ) (?:rộng|lớn|to)|(?:xe hơi|ô ?tô|oto|xe tải) (?:có thể )?(?:vào|tới|đến|tận|"
          r"tránh|quay đầu|ra vào|chạy|đỗ cửa|đậu cửa|đỗ trước|đậu trước|ngủ)", "hem_xe_hoi", conf=0.9,
          not_before=r"(?:gần|cách|sát|ra)\s*$"),
     rule(r"(?:hẻm|ngõ) (?:rộng )?(?:[4-9]|1\d)(?:[.,]\d)? ?m(?!\w)", "hem_xe_hoi", conf=0.75),
-    rule(r"yên tĩnh|yên bình|yên ắng|tĩnh lặng|thanh bình|dân trí cao|(?:khu|dân cư|khu dân cư) văn minh",
-         "yen_tinh", conf=0.9),
+    # Phrasings train_gold's listings use: "hẻm nhựa rộng 7m", "(2 ô tô to
+    # tránh)", "xe ôtô 7 chỗ vào đến", "hẻm xe taxi vào tận nhà", "đường xe hơi thông thoáng", "đường
+    # nhựa xe hơi", "hai oto đi vẫn tốt".
+    rule(r"(?:hẻm|ngõ) (?:nhựa|bê tông)(?: trước nhà)? (?:rộng )?(?:[5-9]|1\d)(?:[.,]\d)? ?m(?!\w)|"
+         r"(?:xe hơi|ô ?tô|oto|xe tải) to tránh|(?:ô ?tô|oto|xe) \d+ ch[ỗổ] (?:vào|đỗ|đậu)|"
+         r"(?:hẻm|ngõ|đường) (?:xe )?taxi (?:vào|tới|đến)|đường (?:nhựa )?(?:xe hơi|ô ?tô|oto)(?!\w)|"
+         r"(?:hai|2) (?:ô ?tô|oto|xe hơi) (?:đi|tránh|chạy)", "hem_xe_hoi", conf=0.8,
+         not_before=r"(?:gần|cách|sát|ra|bãi|chỗ)\s*$"),
+    # "Thanh Bình" is also a ward (Hải Châu, Hà Đông): peaceful only after a word about the place.
+    rule(r"thanh bình", "yen_tinh", conf=0.85,
+         before=r"(?:khu|không gian|cuộc sống|sống|yên|rất|nơi|môi trường|khu vực|yên tĩnh,?)\s*$"),
+    rule(r"yên tĩnh|yên bình|yên ắng|tĩnh lặng|dân trí cao|(?:khu|dân cư|khu dân cư) văn minh|"
+         # misspellings and phrasings train_gold's listings use
+         r"(?:yên|yễn|yêu) (?:tỉnh|tịnh|tĩnh)|dậ trí cao|dân cư dân trí|(?:môi trường|không gian sống) văn minh",
+         "yen_tinh", conf=0.85),
     rule(r"không ồn(?: ào)?|tránh (?:xa )?(?:ồn ào|khói bụi)", "yen_tinh", conf=0.85, neg=False),
     # --- chất lượng --------------------------------------------------------------------------
     # Like rong_rai, of the room: "sân thượng thoáng mát", "chỗ để xe thoáng mát" are not (train_gold).
@@ -295,6 +333,11 @@ RULES: list[Rule] = [
          r"điện nước (?:miễn phí|free|bao)|bao (?:tất cả|hết|toàn bộ) (?:các )?(?:chi phí|phí)|"
          r"(?:đã )?bao gồm (?:tất cả|mọi|toàn bộ) (?:chi phí|phí|dịch vụ)|"
          r"không phát sinh (?:thêm )?(?:chi phí|phí)|bao hết(?= ?(?:[.,;\n)]|$))", "bao_dien_nuoc", conf=0.9),
+    # Phrasings train_gold's listings use: "bao ĐNC", "bao trọn toàn bộ các chi phí", "giá phòng bao
+    # gồm tất cả", "đã bao gồm tiền phòng tiền điện", "Điện, nước: MIỄN PHÍ", "1 phòng 10 triệu full phí".
+    rule(r"bao đnc|bao trọn(?: toàn bộ)?(?: các)? chi phí|giá (?:phòng )?bao gồm tất cả|"
+         r"(?:đã )?bao gồm (?:các |cả )?(?:chi phí|tiền phòng,? tiền điện|tiền điện)|"
+         r"điện,? nước ?: ?(?:miễn phí|free)|full phí", "bao_dien_nuoc", conf=0.85),
     rule(r"(?:theo )?(?:khung giá|giá|hóa đơn)(?: của| cảu)? (?:nhà nước|dân|evn|điện lực)|"
          r"theo nhà nước|giá gốc(?= ?(?:[.,;\n)]|$))|"
          r"(?:đóng|trả|thanh toán) (?:tiền )?điện(?: nước)? (?:trực tiếp )?(?:cho|với) "

@@ -22,7 +22,9 @@ Photo head (``photo_head=True``): each photo on its own is classified over the v
 the mean and max of its cells, and a listing's photo logit per tag is its strongest photo's (a
 room has a washing machine when any one photo shows it; averaging would dilute it across the
 other photos).  It is added to the fused logits of the visual tags, and the photo that gave it is
-the tag's evidence (``photo_index``).
+the tag's evidence (``photo_index``).  With ``photo_regions`` each photo is read as five regions
+of its feature map (the whole, and four overlapping corners of two thirds of each side) and a tag's
+strongest region counts: the same one pass of the image encoder, pooled five ways.
 
 Unlike the seed, nothing mixes listings of a batch: a listing's output is the same alone or in any
 batch (tested).
@@ -68,7 +70,8 @@ class CrossModalAttention(nn.Module):
 class MultimodalTagger(nn.Module):
     def __init__(self, text_encoder: TextEncoder, image_encoder: ImageEncoder, num_tags: int,
                  fusion: str = "attention", dim: int = 256, hidden: int = 256, dropout: float = 0.3,
-                 modality_dropout: float = 0.3, lexicon_prior: bool = False, photo_head: bool = False):
+                 modality_dropout: float = 0.3, lexicon_prior: bool = False, photo_head: bool = False,
+                 photo_head_hidden: int = 0, photo_regions: bool = False, photos_add_only: bool = False):
         super().__init__()
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
@@ -82,7 +85,14 @@ class MultimodalTagger(nn.Module):
             self.lexicon_proj = nn.Linear(num_tags, dt)
             self.lexicon_weight = nn.Parameter(torch.full((num_tags,), 8.0))
             self.lexicon_bias = nn.Parameter(torch.full((num_tags,), -4.0))
-        self.photo_head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * di, num_tags)) if photo_head else None
+        self.photo_head_hidden, self.photo_regions = photo_head_hidden, photo_regions
+        self.photos_add_only = photos_add_only
+        self.photo_head = None
+        if photo_head and photo_head_hidden:
+            self.photo_head = nn.Sequential(nn.LayerNorm(2 * di), nn.Dropout(dropout), nn.Linear(2 * di, photo_head_hidden),
+                                            nn.GELU(), nn.Dropout(dropout), nn.Linear(photo_head_hidden, num_tags))
+        elif photo_head:
+            self.photo_head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * di, num_tags))
         self.image_proj = nn.Linear(di, dim)
         self.null_image = nn.Parameter(torch.zeros(1, dim))
         if fusion == "attention":
@@ -95,23 +105,38 @@ class MultimodalTagger(nn.Module):
                 self.text_head = classification_head(dt, hidden, num_tags, dropout)
                 self.image_head = classification_head(dim, hidden, num_tags, dropout)
 
+    @property
+    def regions_per_photo(self) -> int:
+        return 5 if self.photo_regions else 1
+
     def image_features(self, images: torch.Tensor, photo_mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        """images [B, P, 3, H, W] -> {"cells" [B, P·h·w, Di], "pooled" [B, P, 2·Di] (mean and max of
-        each photo's cells)}.  Computed once per photo; training with a frozen image encoder caches it."""
+        """images [B, P, 3, H, W] -> {"cells" [B, P·h·w, Di], "pooled" [B, P, R·2·Di] (mean and max
+        of each photo's cells, then of its R-1 corner regions with ``photo_regions``)}.  Computed
+        once per photo; training with a frozen image encoder caches it."""
         b, p = photo_mask.shape
         if p == 0:
             return {"cells": photo_mask.new_zeros(b, 0, self.image_encoder.out_dim, dtype=torch.float32),
-                    "pooled": photo_mask.new_zeros(b, 0, 2 * self.image_encoder.out_dim, dtype=torch.float32)}
+                    "pooled": photo_mask.new_zeros(b, 0, self.regions_per_photo * 2 * self.image_encoder.out_dim,
+                                                   dtype=torch.float32)}
         return self.features_from_map(self.image_encoder(images.flatten(0, 1)), b, p)
 
-    @staticmethod
-    def features_from_map(fmap: torch.Tensor, b: int, p: int) -> dict[str, torch.Tensor]:
+    def features_from_map(self, fmap: torch.Tensor, b: int, p: int) -> dict[str, torch.Tensor]:
         """The image encoder's output for B·P photos [B·P, Di, h, w] -> :meth:`image_features`'s dict
         (for encoders run elsewhere: ``mlcore.runtime``)."""
         _, di, h, w = fmap.shape
         cells = fmap.flatten(2).transpose(1, 2).reshape(b, p * h * w, di)    # [B, P·h·w, Di]
-        pooled = torch.cat([fmap.mean((2, 3)), fmap.amax((2, 3))], 1).reshape(b, p, 2 * di)
-        return {"cells": cells, "pooled": pooled}
+        regions = [fmap]
+        if self.photo_regions:
+            kh, kw = max(1, (2 * int(h) + 1) // 3), max(1, (2 * int(w) + 1) // 3)   # fixed by the photo size
+            regions += [fmap[:, :, r:r + kh, c:c + kw] for r in (0, h - kh) for c in (0, w - kw)]
+        pooled = torch.cat([torch.cat([m.mean((2, 3)), m.amax((2, 3))], 1) for m in regions], 1)
+        return {"cells": cells, "pooled": pooled.reshape(b, p, len(regions) * 2 * di)}
+
+    def photo_scores(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The photo head on pooled features [..., R·2·Di] -> per-photo logits [..., tags] (the
+        strongest region's per tag)."""
+        regions = pooled.reshape(*pooled.shape[:-1], self.regions_per_photo, -1)
+        return self.photo_head(regions).amax(dim=-2)
 
     def photo_logits(self, pooled: torch.Tensor, photo_mask: torch.Tensor):
         """pooled [B, P, 2·Di] -> (logits [B, tags]: the strongest photo's per tag, 0 without photos
@@ -120,7 +145,7 @@ class MultimodalTagger(nn.Module):
         tags = self.visual_mask.shape[0]
         if p == 0 or self.photo_head is None:
             return pooled.new_zeros(b, tags), torch.zeros(b, tags, dtype=torch.long, device=pooled.device)
-        per_photo = self.photo_head(pooled)                                  # [B, P, tags]
+        per_photo = self.photo_scores(pooled)                                # [B, P, tags]
         per_photo = per_photo.masked_fill(~photo_mask.unsqueeze(-1), float("-inf"))
         best, index = per_photo.max(dim=1)                                   # [B, tags]
         has_photo = photo_mask.any(dim=1, keepdim=True)
@@ -152,6 +177,8 @@ class MultimodalTagger(nn.Module):
         out = self._fuse(text, features["cells"], photo_mask)
         photo_logits, photo_index = self.photo_logits(features["pooled"], photo_mask)
         out["photo_logits"], out["photo_index"] = photo_logits, photo_index
+        if self.photos_add_only:     # beside a text, photos add evidence but veto nothing
+            photo_logits = torch.where(has_text, photo_logits.clamp(min=0.0), photo_logits)
         logits = out["logits"] + photo_logits
         logits = logits + prior if prior is not None else logits
         # Without text only what a photo can show is possible.
@@ -193,4 +220,6 @@ def build_model(config: TaggerConfig, *, pretrained_image: bool = False, **text_
     text = create_text_encoder(config.text_encoder, **text_kwargs)
     image = create_image_encoder(config.image_encoder, pretrained=pretrained_image, preprocess=config.image_preprocess)
     return MultimodalTagger(text, image, config.num_tags, fusion=config.fusion, dim=config.dim, hidden=config.hidden,
-                            lexicon_prior=config.lexicon_prior, photo_head=config.photo_head)
+                            lexicon_prior=config.lexicon_prior, photo_head=config.photo_head,
+                            photo_head_hidden=config.photo_head_hidden, photo_regions=config.photo_regions,
+                            photos_add_only=config.photos_add_only)

@@ -136,15 +136,26 @@ def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list
              for row in human_rows(resolve_path(base, path), vocab, base, config.get("extra_weak_weight", WEAK_WEIGHT))]
     labelled = {r.text for r in extra}
     texts = [r for r in texts if r.text not in labelled]
+    weak_weight = float(config.get("text_weak_weight", 1.0))      # the rules' labels against people's
+    if weak_weight != 1.0:
+        for row in texts:
+            row.weights = {s: weak_weight for s in vocab.slugs}
     train_texts = [r for r in texts if _split_key(r.text) >= config["val_fraction"]]
     val_texts = [r for r in texts if _split_key(r.text) < config["val_fraction"]]
-    photos = split_photos(read_photo_labels(resolve_path(base, config["photos"]), vocab))
+    # With people's labels, the text side is validated on theirs (held out the same way), not on
+    # the rules' own labels, which a model copying the rules would match perfectly.
+    val_people = [r for r in extra if r.text and _split_key(r.text) < config["val_fraction"]]
+    if val_people:
+        extra = [r for r in extra if not (r.text and _split_key(r.text) < config["val_fraction"])]
+        val_texts = val_people
+    photos = (split_photos(read_photo_labels(resolve_path(base, config["photos"]), vocab)) if config.get("photos")
+              else {"train": [], "val": [], "test": []})          # a text-only recipe
     photo_rows = {name: [Row("", [p.path], list(p.tags), visual_only=True) for p in ps]
                   for name, ps in photos.items()}
     rng = random.Random(config["seed"])
     pair_texts = rng.sample(train_texts, k=min(config["pairs"], len(train_texts)))
     pairs = multimodal_pairs([Example(str(i), r.text, r.labels) for i, r in enumerate(pair_texts)],
-                             photos["train"], vocab, seed=config["seed"])
+                             photos["train"], vocab, seed=config["seed"]) if photos["train"] else []
     lexicon = {r.text: r.lexicon for r in pair_texts}
     pair_rows = [Row(p.text, list(p.images), list(p.tags), lexicon=lexicon[p.text]) for p in pairs]
     # Photos with their own labels are few next to the texts: each is seen photo_repeat times an epoch.
@@ -204,8 +215,9 @@ class Batcher:
         enc = self.model.image_encoder
         probe = next(iter(self.photo_features.values()), None)
         cells_per_photo = probe["cells"].shape[0] if probe is not None else 1
+        pooled_size = probe["pooled"].shape[-1] if probe is not None else 2 * enc.out_dim
         cells = torch.zeros(len(rows), p * cells_per_photo, enc.out_dim)
-        pooled = torch.zeros(len(rows), p, 2 * enc.out_dim)
+        pooled = torch.zeros(len(rows), p, pooled_size)
         for b, row in enumerate(rows):
             for j, photo in enumerate(row.photos):
                 f = self.photo_features[photo]
@@ -379,7 +391,7 @@ def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], va
                 idx = order[i:i + bs]
                 view = torch.randint(0, 2, (len(idx),))
                 x = feats[idx, view].to(device)
-                loss = loss_fn(model.photo_head(x), gold[idx].to(device), visual.expand(len(idx), -1))
+                loss = loss_fn(model.photo_scores(x), gold[idx].to(device), visual.expand(len(idx), -1))
                 head_opt.zero_grad()
                 loss.backward()
                 head_opt.step()
@@ -409,7 +421,7 @@ def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], va
                 x = torch.stack([load_image(batcher.photos(photos[k].photos[0]), pre, train=True) for k in idx])
                 x = x.unsqueeze(1).to(device)
                 f = model.image_features(x, torch.ones(len(idx), 1, dtype=torch.bool, device=device))
-                loss = loss_fn(model.photo_head(f["pooled"][:, 0]), gold[idx].to(device), visual.expand(len(idx), -1))
+                loss = loss_fn(model.photo_scores(f["pooled"][:, 0]), gold[idx].to(device), visual.expand(len(idx), -1))
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

@@ -30,6 +30,16 @@ def test_a_model_that_wins_on_text_and_holds_on_photos_is_promoted():
                                                 "wins on text (0.950 >= 0.945 + 0.003)"]
 
 
+def test_a_model_whose_photos_hurt_beside_a_text_keeps_the_shipped_model():
+    # measured: a photo head that won alone (0.615 vs 0.584) took the pairs' visual F1 from 0.878 to 0.784
+    new, old = figures("new", 0.9534, 0.615), figures("old", 0.9529, 0.584)
+    new["pairs_both_visual_f1"], old["pairs_both_visual_f1"] = 0.784, 0.878
+    result = decide(new, old)
+    assert not result.passed and "loses on text + photo pairs, visual tags (0.784 < 0.878 - 0.005)" in result.reasons
+    new["pairs_both_visual_f1"] = 0.875                                   # within the tolerance: promoted
+    assert decide(new, old).passed
+
+
 def test_with_nothing_shipped_the_first_model_passes():
     assert decide(figures("new", 0.9, 0.6), None).passed
 

@@ -201,6 +201,16 @@ def test_rules_fixed_from_train_gold_disagreements():
     assert "sach_se" not in tags("yêu cầu ở gọn gàng, sạch sẽ") and "sach_se" in tags("phòng sạch sẽ")
     assert "rong_rai" not in tags("phòng rộng khoảng 18m2") and "hem_xe_hoi" not in tags("hẻm thông")
     assert {"khoa_van_tay", "gio_tu_do"} <= tags("ra vào cửa vân tay tự do 24/24")
+    # the second round (made-up sentences in the listings' style)
+    assert "cho_de_xe" in tags("Điện 3k5, nước 100k/người, xe 2 chiếc miễn phí")
+    assert "cho_de_xe" in tags("Xe máy để tại tầng trệt") and "cho_de_xe" not in tags("cách bến xe 5 phút")
+    assert "gio_tu_do" in tags("Giờ giấc sinh hoạt tự do") and "gio_tu_do" in tags("không quy định giờ giấc")
+    assert "gio_tu_do" in tags("Thời gian tự do, cổng vân tay")
+    assert "bao_dien_nuoc" in tags("Giá 3 triệu bao ĐNC") and "bao_dien_nuoc" in tags("Điện, nước: MIỄN PHÍ")
+    assert "bao_dien_nuoc" not in tags("giá đã bao gồm tất cả nội thất")
+    assert "yen_tinh" in tags("Khu dân cư yên tỉnh") and "yen_tinh" in tags("khu vực thanh bình")
+    assert "yen_tinh" not in tags("Vị trí: Thanh Bình, Hải Châu, Đà Nẵng")
+    assert "gan_truong" in tags("+ Bách Khoa 600m") and "gan_truong" not in tags("đường Trường Chinh 600m")
 
 
 def test_empty_text_has_no_tags():

@@ -223,6 +223,45 @@ def test_fine_tuning_only_the_last_image_stages_with_frozen_batch_norm():
     assert all(m.training for m in scratch.modules() if isinstance(m, torch.nn.BatchNorm2d))
 
 
+def test_photo_regions_let_an_object_in_a_corner_count_on_its_own(tiny_text):
+    torch.manual_seed(0)
+    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,
+                             hidden=32, photo_head=True, photo_head_hidden=8, photo_regions=True).eval()
+    fmap = torch.zeros(1, model.image_encoder.out_dim, 6, 6)
+    fmap[0, 0, :2, :2] = 9.0                                           # something in the top-left corner only
+    pooled = model.features_from_map(fmap, 1, 1)["pooled"][0, 0].reshape(5, 2, -1)   # 5 regions x (mean, max)
+    assert pooled[0, 0, 0] == pytest.approx(9.0 * 4 / 36)                 # the whole photo dilutes it
+    assert pooled[1, 0, 0] == pytest.approx(9.0 * 4 / 16)                 # the top-left 4x4 region much less
+    assert pooled[4, 1, 0] == 0                                          # the bottom-right region misses it
+    with torch.no_grad():
+        per_region = model.photo_head(pooled.reshape(5, -1))                # [regions, tags]
+        assert torch.allclose(model.photo_scores(pooled.reshape(1, -1))[0], per_region.max(0).values)
+    plain = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,
+                             hidden=32, photo_head=True)
+    assert plain.features_from_map(fmap, 1, 1)["pooled"].shape[-1] == 2 * model.image_encoder.out_dim
+
+
+def test_beside_a_text_photos_add_evidence_but_veto_nothing(tiny_text):
+    torch.manual_seed(0)
+    kwargs = dict(num_tags=5, dim=32, hidden=32, photo_head=True)
+    plain = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), **kwargs).eval()
+    add_only = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), **kwargs,
+                                photos_add_only=True).eval()
+    add_only.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        for model in (plain, add_only):
+            model.photo_head[-1].weight.zero_()
+            model.photo_head[-1].bias.copy_(torch.tensor([-5.0, 5.0, -5.0, 5.0, -5.0]))   # photos: no, yes, ...
+    tok, images, mask = batch(plain, [TEXTS[0], ""], [1, 1], max_photos=1)
+    with torch.no_grad():
+        a, b = plain(tok["input_ids"], tok["attention_mask"], images, mask), \
+            add_only(tok["input_ids"], tok["attention_mask"], images, mask)
+    no = [0, 2, 4]
+    assert torch.all(b["logits"][0, no] > a["logits"][0, no])              # with text: a photo's "no" is ignored
+    assert torch.allclose(b["logits"][0, [1, 3]], a["logits"][0, [1, 3]])  # and its "yes" still adds
+    assert torch.allclose(b["logits"][1], a["logits"][1])                   # photos alone: the head decides both ways
+
+
 def test_the_photo_head_takes_each_tag_from_its_strongest_photo(tiny_text):
     torch.manual_seed(0)
     model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,

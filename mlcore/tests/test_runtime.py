@@ -2,6 +2,7 @@
 PyTorch gives, is used only for the weights it was made from, and the shipped model carries one."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -59,6 +60,26 @@ def test_the_pipeline_tags_the_same_with_either_runtime(exported, tmp_path):
         for a, b in zip(f, s):
             assert a.confidence == pytest.approx(b.confidence, abs=0.02)
             assert a.evidence == b.evidence and a.photos == b.photos
+
+
+def test_a_photo_head_reading_regions_serves_without_pytorch_as_with_it(tmp_path):
+    from mlcore.serving import load_serving_tagger
+
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True,
+                                   photo_head={"photo_head_hidden": 16, "photo_regions": True})
+    export_runtime(folder)
+    served = load_serving_tagger(folder)
+    assert served is not None
+    reference = FeatureExtractionPipeline(folder, runtime="torch")
+    assert reference.model.photo_regions and reference.model.photo_head_hidden == 16
+    red, blue = _photo(tmp_path / "a.jpg", (200, 30, 30)), _photo(tmp_path / "b.jpg", (30, 30, 200))
+    texts, photos = ["Phòng có máy lạnh, wifi", "", "Căn hộ mini"], [(red, blue), (blue,), ()]
+    served.tag_batch(texts, photos)
+    reference.tag_batch(texts, photos)
+    want = reference.last_photo_probabilities.numpy()
+    got = served.scores(texts, [served.pixels(p) for ps in photos for p in ps],
+                        np.array([[True, True], [True, False], [False, False]]))[2]
+    assert np.allclose(got, want, atol=1e-4, equal_nan=True)
 
 
 def test_an_export_of_other_weights_is_never_used(tmp_path):

@@ -89,3 +89,29 @@ def test_peoples_labels_train_with_their_negatives_and_weak_labels_weighted_less
     bad.write_text(json.dumps({"text": "x", "tags": ["không có"]}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.jsonl:1"):
         human_rows(bad, vocab, tmp_path)
+
+
+def test_peoples_labels_validate_the_text_side_and_the_rules_labels_can_weigh_less(tmp_path):
+    from mlcore.config import load_recipe
+    from mlcore.tests.tiny_checkpoint import TINY_TEXTS, write_tiny_training_data
+    from mlcore.train import _split_key, build_data
+    from mlcore.vocab import default_vocabulary
+
+    vocab = default_vocabulary()
+    write_tiny_training_data(tmp_path)
+    people = tmp_path / "people.jsonl"
+    texts = [f"Phòng số {i}, có máy lạnh" for i in range(40)]
+    people.write_text("".join(json.dumps({"text": t, "tags": ["dieu_hoa"]}, ensure_ascii=False) + "\n"
+                              for t in texts), encoding="utf-8")
+    recipe = load_recipe(tmp_path / "config.json")
+    data = build_data({**recipe, "extra_labels": [str(people)], "text_weak_weight": 0.25}, vocab, tmp_path)
+    held_out = {t for t in texts if _split_key(t) < recipe["val_fraction"]}
+    assert held_out and {r.text for r in data["val_text"]} == held_out      # validated on people's labels
+    assert not held_out & {r.text for r in data["train"]}                   # and never trained on them
+    weak = [r for r in data["train"] if not r.photos and any(r.text.startswith(t) for t in TINY_TEXTS)]
+    assert weak and all(set(r.weights.values()) == {0.25} for r in weak)   # the rules' labels weigh less
+    assert all(r.weights == {} for r in data["train"] if r.text in texts)
+    plain = build_data(recipe, vocab, tmp_path)                              # no people's labels: the rules' val
+    assert plain["val_text"] and all(r.weights == {} for r in plain["train"])
+    no_photos = build_data({**recipe, "photos": None}, vocab, tmp_path)       # a text-only recipe
+    assert not no_photos["train_photos"] and all(not r.photos for r in no_photos["train"])

@@ -64,7 +64,8 @@ def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
     assert rows[f"room-{second.pk}"]["decided_by"]["dieu_hoa"] == "admin"
 
     # A new model trained with them, then the gate against the shipped one, promoting it in place.
-    recipe["gate"] = {"pairs": recipe["threshold_data"], "text_tolerance": 1.0}   # a tiny model: photos decide
+    recipe["gate"] = {"pairs": recipe["threshold_data"], "text_tolerance": 1.0,     # a tiny model: photos decide
+                      "pairs_tolerance": 1.0}
     recipe["photo_stage"] = {**recipe["photo_stage"], "probe_epochs": 40, "probe_lr": 0.01}  # red kitchens, blue beds
     (tmp_path / "data" / "config.json").write_text(json.dumps(recipe), encoding="utf-8")
     candidate = tmp_path / "candidate"
