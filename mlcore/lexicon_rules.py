@@ -273,11 +273,9 @@ RULES: list[Rule] = [
     rule(r"vị trí (?:đẹp|vàng|đắc địa|trung tâm|siêu đẹp|cực đẹp|rất đẹp)|đắc địa|quận trung tâm",
          "trung_tam", conf=0.9),
     rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE),
-    # In a downtown district (the guidelines: "in or a few minutes from Q1, Q3, Bến Thành…"): an
-    # address naming its ward, then Q1 (train_gold's annotators: not Q3); "TT" for "trung tâm". (A
-    # ward's name alone is a place: a renter searching "phường Bến Thành" asks for the place.)
-    rule(r"(?:quận|q\.?) ?1(?!\d|[.,]\d)", "trung_tam", conf=0.75,
-         before=r"(?:phường|p\.?) ?[^\s,]+(?: [^\s,]+)?\s*,\s*$"),
+    # "TT" for "trung tâm", misspelt "đắc địa".  An address (a ward, then Q1) is left to the place
+    # fields: as a rule it fixed as many train_gold listings as it broke, and a renter typing an
+    # address asks for the place, not for the tag.
     rule(r"(?:ngay |vị trí )tt (?:quận|phường|thành phố|tp)|đắc điạ|đắt địa", "trung_tam",
          conf=0.8),
     rule(r"h[ẻẽ]m (?:xe hơi|ô ?tô|oto|xe tải)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường|ngõ)|"
