@@ -295,10 +295,11 @@ RULES: list[Rule] = [
     # "Thanh Bình" is also a ward (Hải Châu, Hà Đông): peaceful only after a word about the place.
     rule(r"thanh bình", "yen_tinh", conf=0.85,
          before=r"(?:khu|không gian|cuộc sống|sống|yên|rất|nơi|môi trường|khu vực|yên tĩnh,?)\s*$"),
-    rule(r"yên tĩnh|yên bình|yên ắng|tĩnh lặng|dân trí cao|(?:khu|dân cư|khu dân cư) văn minh|"
-         # misspellings and phrasings train_gold's listings use
-         r"(?:yên|yễn|yêu) (?:tỉnh|tịnh|tĩnh)|dậ trí cao|dân cư dân trí|(?:môi trường|không gian sống) văn minh",
-         "yen_tinh", conf=0.85),
+    rule(r"yên tĩnh|yên bình|yên ắng|tĩnh lặng|dân trí cao|(?:khu|dân cư|khu dân cư) văn minh",
+         "yen_tinh", conf=0.9),
+    # misspellings and phrasings train_gold's listings use
+    rule(r"yên (?:tỉnh|tịnh)|(?:yễn|yêu) (?:tĩnh|tỉnh|tịnh)|dậ trí cao|dân cư dân trí|"
+         r"(?:môi trường|không gian sống) văn minh", "yen_tinh", conf=0.85),
     rule(r"không ồn(?: ào)?|tránh (?:xa )?(?:ồn ào|khói bụi)", "yen_tinh", conf=0.85, neg=False),
     # --- chất lượng --------------------------------------------------------------------------
     # Like rong_rai, of the room: "sân thượng thoáng mát", "chỗ để xe thoáng mát" are not (train_gold).
