@@ -139,7 +139,7 @@ class MultimodalTagger(nn.Module):
         return self.photo_head(regions).amax(dim=-2)
 
     def photo_logits(self, pooled: torch.Tensor, photo_mask: torch.Tensor):
-        """pooled [B, P, 2·Di] -> (logits [B, tags]: the strongest photo's per tag, 0 without photos
+        """pooled [B, P, R·2·Di] -> (logits [B, tags]: the strongest photo's per tag, 0 without photos
         or without a photo head; index [B, tags]: which photo that was)."""
         b, p = photo_mask.shape
         tags = self.visual_mask.shape[0]

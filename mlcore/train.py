@@ -144,10 +144,10 @@ def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list
     val_texts = [r for r in texts if _split_key(r.text) < config["val_fraction"]]
     # With people's labels, the text side is validated on theirs (held out the same way), not on
     # the rules' own labels, which a model copying the rules would match perfectly.
-    val_people = [r for r in extra if r.text and _split_key(r.text) < config["val_fraction"]]
-    if val_people:
-        extra = [r for r in extra if not (r.text and _split_key(r.text) < config["val_fraction"])]
-        val_texts = val_people
+    held_out = [bool(r.text) and _split_key(r.text) < config["val_fraction"] for r in extra]
+    if any(held_out):
+        val_texts = [r for r, held in zip(extra, held_out) if held]
+        extra = [r for r, held in zip(extra, held_out) if not held]
     photos = (split_photos(read_photo_labels(resolve_path(base, config["photos"]), vocab)) if config.get("photos")
               else {"train": [], "val": [], "test": []})          # a text-only recipe
     photo_rows = {name: [Row("", [p.path], list(p.tags), visual_only=True) for p in ps]

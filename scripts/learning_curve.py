@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,11 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def evaluate(model: str, data: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "mlcore", "evaluate", "--data", str(data), "--model", model,
-                          "--modality", "text", "--runtime", "torch", "--json"], cwd=ROOT, check=True,
-                         capture_output=True, text=True)
-    report = json.loads(out.stdout)
+def text_f1(model: str, data: Path) -> dict:
+    """dev_gold micro- and macro-F1 of ``model`` ("lexicon" or a checkpoint folder), text only, as
+    ``python -m mlcore evaluate --modality text`` computes them."""
+    from mlcore.data import read_dataset
+    from mlcore.evaluate import evaluate
+    from mlcore.taggers import load_tagger
+    from mlcore.vocab import default_vocabulary
+
+    vocab = default_vocabulary()
+    report = evaluate(read_dataset(data, vocab, check_images=False), load_tagger(model, vocab, runtime="torch"),
+                      vocab, modality="text")
     return {"micro_f1": round(report["micro_f1"], 4), "macro_f1": round(report["macro_f1"], 4)}
 
 
@@ -95,11 +100,11 @@ def main(argv=None) -> int:
             recipe["extra_labels"] = [str(subset(rows, n, tmp))] if n else []
             start = time.time()
             train(recipe, tmp / f"model_{n}", base=ROOT)
-            point = {"human_labelled": n, **evaluate(str(tmp / f"model_{n}"), args.dev_gold),
+            point = {"human_labelled": n, **text_f1(str(tmp / f"model_{n}"), args.dev_gold),
                      "train_s": round(time.time() - start)}
             print(json.dumps(point), file=sys.stderr)
             points.append(point)
-    lexicon = evaluate("lexicon", args.dev_gold)
+    lexicon = text_f1("lexicon", args.dev_gold)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     plot(points, lexicon, args.out, f"Learning curve ({args.config.name}, one run per point)", args.target)
     result = {"config": args.config.name, "points": points, "lexicon": lexicon, "plot": str(args.out)}
