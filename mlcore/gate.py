@@ -124,10 +124,15 @@ def run_gate(candidate_dir: Path, shipped_dir: Path | None, recipe: dict, base: 
     """Evaluate ``candidate_dir`` (and ``shipped_dir`` when it holds a checkpoint) on the recipe's
     sets, print the table, and when ``promote_to`` is given and the gate passes, move the
     candidate there (replacing what was shipped).  The figures are saved in the candidate's
-    checkpoint (``evaluation``)."""
+    checkpoint (``evaluation``).  The shipped model cannot be its own candidate: the comparison
+    would rewrite its checkpoint."""
     import sys
 
     import torch
+
+    if shipped_dir is not None and Path(candidate_dir).resolve() == Path(shipped_dir).resolve():
+        raise ValueError(f"{candidate_dir} is the shipped model itself: train a candidate into another "
+                         f"folder (training into the shipped folder writes it beside, as .candidate)")
 
     from .checkpoint import checkpoint_file
 

@@ -44,6 +44,16 @@ def test_with_nothing_shipped_the_first_model_passes():
     assert decide(figures("new", 0.9, 0.6), None).passed
 
 
+def test_the_shipped_model_is_not_its_own_candidate(tmp_path):
+    import pytest
+
+    from mlcore.gate import run_gate
+
+    (tmp_path / "shipped").mkdir()
+    with pytest.raises(ValueError, match="is the shipped model itself"):
+        run_gate(tmp_path / "shipped" / ".." / "shipped", tmp_path / "shipped", {})
+
+
 def test_run_gate_scores_both_models_saves_the_figures_and_promotes_a_winner(tmp_path):
     import json
 
