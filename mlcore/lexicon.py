@@ -82,6 +82,7 @@ class _CompiledRule:
     folded_literals: tuple[str, ...] | None = None
     # The context patterns without accents, for matches of the accent-free twin.
     folded_context: tuple[re.Pattern | None, ...] = ()
+    unless_text: re.Pattern | None = None     # Rule.unless_text, searched in the normalised listing
 
 
 @dataclass
@@ -117,6 +118,7 @@ def _compile(rule: Rule) -> _CompiledRule:
         accented_literals=required_literals(accented.scan),
         folded_literals=required_literals(folded.scan) if folded is not None else None,
         folded_context=tuple(_opt(strip_diacritics_str(c)) if c else None for c in context),
+        unless_text=_opt(getattr(rule, "unless_text", None)),   # rule tables from before the field
     )
 
 
@@ -180,6 +182,8 @@ class LexiconTagger:
         by_tag: dict[str, list[tuple[float, Evidence]]] = {}
         for cand in kept:
             if not cand.rule.rule.tags or self._negated(norm.normalized.text, cand):
+                continue
+            if cand.rule.unless_text is not None and cand.rule.unless_text.search(norm.normalized.text):
                 continue
             conf = cand.rule.rule.confidence * (FOLDED_FACTOR if cand.folded else 1.0)
             start, end = norm.original_span(cand.start, cand.end)

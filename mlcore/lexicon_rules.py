@@ -32,6 +32,8 @@ class Rule:
     after: str | None = None
     not_after: str | None = None
     note: str = field(default="", compare=False)
+    # Anywhere in the listing, this text vetoes the rule's tags (its words stay consumed).
+    unless_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ DROPPED_ALIASES = {
 
 def rule(pattern: str, *tags: str, conf: float = 0.9, neg: bool = True, before: str | None = None,
          not_before: str | None = None, after: str | None = None,
-         not_after: str | None = None) -> Rule:
-    return Rule(pattern, tags, conf, neg, before, not_before, after, not_after)
+         not_after: str | None = None, unless_text: str | None = None) -> Rule:
+    return Rule(pattern, tags, conf, neg, before, not_before, after, not_after, unless_text=unless_text)
 
 
 def block(pattern: str) -> Rule:
@@ -112,7 +114,7 @@ STORE = (r"(?:chợ|siêu thị|cửa hàng tiện lợi|cửa hàng tạp hóa|
          r"circle k|ministop|family ?mart|gs25|7[ -]?eleven|winmart\+?|vinmart\+?|co\.?op ?mart|"
          r"co\.?op ?food|coopmart|lotte ?mart|lotter mart|lotte|big c|aeon mall|aeon|emart|mega market|"
          r"trung tâm thương mại|vincom|mall|circle-k|siêu thi|co\. op (?:food|mart)|mini ?stop|vinmark|"
-         r"cửa hàng (?:24h|tiện ích))")
+         r"cửa hàng (?:24h|tiện ích)|giga ?mall|co\.?op ?mark)")
 
 DOWNTOWN = (r"(?:quận 1(?!\d|[.,]\d)|q\.? ?1(?!\d)|quận 3(?!\d)|q\.? ?3(?!\d)|bến thành|hoàn kiếm|phố cổ|"
             r"hồ gươm|nhà thờ đức bà|phố đi bộ|bùi viện|trung tâm thành phố|trung tâm quận)")
@@ -125,7 +127,10 @@ APPLIANCE_BEFORE = (r"(?:nội thất|giường|nệm|drap|máy lạnh|điều h
 _NOT_ROOM = (r"(?:sân|bếp|ban công|ban cộng|bancol|balcon|lô gia|gác|xe|hẻm|ngõ|đường|lối đi|hành lang|phơi|"
              r"cửa sổ|giường|hiên|khuôn viên|công viên|tòa nhà|nấu ăn|khu vực|"
              r"tủ|hầm|bãi|chiều|mở|cửa|cổng|kệ|sảnh|lề|vỉa hè|hồ|thượng|cầu thang|bàn|vệ sinh|tắm|"
-             r"mặt bằng|mặt tiền|garage|vườn|view|ô ?tô|lavabo)")
+             r"mặt bằng|mặt tiền|garage|vườn|view|ô ?tô|lavabo|"
+             # train_gold: "phòng khách rộng rãi", "khu giặt sấy rộng rãi", "tầng trệt rộng rãi để xe",
+             # "thang máy rộng rãi", "kiệt 4m rộng rãi", "giếng trời rộng rãi", "gát rộng"
+             r"khách|giặt|sấy|trệt|thang máy|kiệt|chung cư|giếng trời|sofa|gát|giao thông)")
 _ROOM = r"(?:phòng(?! tắm| vệ| bếp| khách)|căn|không gian|diện tích|studio)"
 # ... either right before the adjective ("bếp rộng", "gác lửng rất rộng") or the subject of the
 # list item it ends ("Nhà vệ sinh riêng, rộng rãi"), with no room word in between.
@@ -134,7 +139,11 @@ NOT_ROOM_BEFORE = (rf"{_NOT_ROOM}(?:\s+[^\s,]+){{0,3}}\s*$|"
 
 # Common areas and streets called airy or cool ("sân thượng rộng rãi thoáng mát"): not the room.
 _NOT_AIRY_ROOM = (r"(?:sân thượng|sân phơi|phơi đồ|phơi quần áo|chỗ để xe|nhà xe|bãi xe|lối đi|đường|hẻm|ngõ|"
-                  r"hành lang|sân)(?:\s+[^\s,]+){0,2}\s*$")
+                  r"hành lang|sân|"
+                  # train_gold: "phòng tắm ... rộng thoáng", "hầm để xe rộng rãi và thoáng", "khuôn
+                  # viên thoáng mát", "cây cối mát mẻ", "giữ không khí mát mẻ"
+                  r"tắm|hầm|khuôn viên|cây|cối|không khí|không gian xanh)"
+                  r"(?:\s+[^\s,]+){0,2}\s*$")
 
 RULES: list[Rule] = [
     # --- tiện nghi ---------------------------------------------------------------------------
@@ -142,7 +151,8 @@ RULES: list[Rule] = [
     block(r"(?:cây|máy lọc|bình lọc|máy) nước(?: uống)? nóng lạnh|nước uống nóng lạnh"),
     rule(r"(?:bình |máy )?(?:nước )?nóng lạnh|(?:bình|máy) (?:tắm )?nước nóng|nước nóng(?: lạnh)?|"
          r"bình nóng|máy tắm nóng|năng lượng mặt trời|water heater", "nong_lanh", conf=0.9),
-    rule(r"wifi|wi-fi|wi fi|internet|(?:mạng )?cáp quang|net|mạng (?:wifi|mạnh|tốc độ cao|free|"
+    # "rác, WF", "miễn phí wf", "phí dv wiff rác" (train_gold: 7 of 7 tagged wifi)
+    rule(r"wifi|wi-fi|wi fi|wf|wiff?|internet|(?:mạng )?cáp quang|net|mạng (?:wifi|mạnh|tốc độ cao|free|"
          r"miễn phí|riêng|internet)", "wifi", conf=0.9),
     rule(r"tủ lạnh", "tu_lanh", conf=0.95),
     rule(r"máy giặt|giặt sấy|máy sấy|giặt ủi|giặt là|dịch vụ giặt|giặt (?:đồ )?(?:free|miễn phí)|"
@@ -165,6 +175,7 @@ RULES: list[Rule] = [
     rule(r"(?:kệ |tủ |nhà |phòng |khu )?bếp(?: từ| ga| điện| hồng ngoại| nấu| riêng| chung)?|"
          r"(?:khu |chỗ )?nấu (?:ăn|nướng)|được nấu|kitchen", "bep", conf=0.9,
          not_before=r"(?:đầu)\s*$"),
+    block(r"đầy đủ (?:các )?thiết bị vệ sinh"),      # a toilet's fittings (train_gold: 4 of 4 untagged)
     rule(r"full nội thất|đầy đủ nội thất|nội thất đầy đủ|nội thất full|full đồ|đủ đồ|"
          r"full tiện nghi|đầy đủ tiện nghi|tiện nghi đầy đủ|xách vali|vali vào ở|trang bị đầy đủ|"
          r"đầy đủ trang thiết bị|trang thiết bị đầy đủ|đầy đủ (?:các )?thiết bị|full nt|"
@@ -173,16 +184,19 @@ RULES: list[Rule] = [
          r"(?:đầy |đấy |đẩy )?đủ nội th[aấ]ty?|ful+ nội(?: thất)?|full tiện ích|hoàn chỉnh nội thất|"
          r"trang bị đủ|nội thất trong phòng đầy đủ|đầy đủ gồm|"
          r"đầy đủ nội thấy|(?:phòng |nhà )?đủ tiện nghi|xách đồ vào ở|full opt(?:ion)?|đồ đạc đầy đủ|"
-         r"đầy đủ đồ đạc", "noi_that_day_du", conf=0.9),
+         r"đầy đủ đồ đạc", "noi_that_day_du", conf=0.9,
+         # train_gold: the neighbourhood's or the kitchen's things are not the unit's furniture
+         not_before=r"(?:tiện ích(?: xung quanh| cao cấp| chung)?|bếp(?:\s+[^\s,]+){0,2}|xung quanh|"
+                    r"khu hành chính|toilet|wc)\s*$"),
     # "Phòng lớn 40m2 ở được 3-4 người": the room itself called large (4 of 5 in train_gold).
     rule(r"phòng (?:lớn|to)(?: khoảng| hơn)? \d+ ?(?:m2|m²|m)", "rong_rai", conf=0.8),
     # --- không gian --------------------------------------------------------------------------
-    rule(r"gác (?:lửng|lững|xép|xếp|suốt|gỗ|cao|rộng|lớn|đúc|bê tông|sắt|ngủ)|duplex|"
+    rule(r"gác (?:lửng|lững|xép|xếp|suốt|gỗ|cao|rộng|lớn|đúc|bê tông|sắt|ngủ)|duplex|dulex|douplex|"
          r"(?:có|phòng) gác", "gac_lung", conf=0.9),
     rule(r"gác", "gac_lung", conf=0.7,
          not_before=r"(?:người|bảo vệ|trông|canh|ba|trực|chú|ông)\s*$",
          not_after=r"\s*(?:cổng|đêm|xe|chân|máy|lại|bỏ|cửa|ba)"),
-    rule(r"ban công|bancong|bancol|ban cộng|balcon(?:y)?|lô gia|logia|loggia", "ban_cong", conf=0.95),
+    rule(r"ban công|bancong|bancol|bancon(?:y)?|ban cộng|balcon(?:y)?|lô gia|logia|loggia", "ban_cong", conf=0.95),
     rule(r"cửa sổ(?: trời)?|window", "cua_so", conf=0.9),
     rule(r"(?:nhà |phòng )?(?:vệ sinh|tắm) (?:riêng|khép kín|trong phòng)|"
          r"nhà vệ sinh (?:riêng|khép kín|trong)|riêng nhà vệ sinh|phòng tắm riêng|nhà tắm riêng|"
@@ -217,8 +231,10 @@ RULES: list[Rule] = [
          r"xe(?: máy)? \d+(?:[.,]\d+)? ?(?:k|đ)? ?/ ?(?:chiếc|xe)|xe(?: máy)? để (?:free|thoải mái|miễn phí|tại|ở)|"
          r"người \(\s*\d+ xe\s*\)|gủi xe", "cho_de_xe", conf=0.85, neg=False),
     rule(r"camera|cam an ninh|cctv", "camera", conf=0.95),
-    rule(r"bảo vệ|(?:an ninh|quản lý|trực|giám sát|lễ tân) ?(?:24 ?/ ?24|24 ?/ ?7|24h|24 giờ)|"
-         r"người trực|lễ tân|security|quản lý tòa nhà", "bao_ve", conf=0.9,
+    # train_gold: "có quản lý nhà 24/24", "quản lí 24/7", "bv 24/24", "nhân viên trực tại chổ"
+    rule(r"bảo vệ|(?:an ninh|quản lý|quản lí|bv|trực|giám sát|lễ tân)(?: nhà| hỗ trợ)? ?"
+         r"(?:24 ?/ ?24|24 ?/ ?7|24h|24 giờ)|"
+         r"người trực|nhân viên trực|trực dân phòng|lễ tân|security|quản lý tòa nhà", "bao_ve", conf=0.9,
          not_after=r"\s*(?:môi trường|sức khỏe|quyền|tài sản của|khách hàng|thông tin)",
          # "camera an ninh 24/24" is cameras, not a guard (the camera rule reads it)
          not_before=r"(?:camera|cam|cctv)\s*$"),
@@ -236,7 +252,8 @@ RULES: list[Rule] = [
     rule(r"tự do(?: 24 ?/ ?24)?", "gio_tu_do", conf=0.85, before=r"ra vào(?:\s+[^\s,]+){1,3}\s*$"),
     # Phrasings train_gold's listings use: "giờ giấc sinh hoạt tự do", "không quy định giờ giấc",
     # "thời gian tự do", "đi, về thoải mái", "chìa khoá riêng tự do".
-    rule(r"(?:giờ|gio) (?:giấc|giất|giac) (?:sinh hoạt )?(?:tự do|thoải mái|không ràng buộc)|"
+    rule(r"(?:giờ|gio) (?:giấc|giất|giac) (?:sinh hoạt |đi về |ra vào |hoàn toàn )?(?:tự do|thoải mái|không ràng buộc)|"
+         r"giờ mở cửa:? ?24 ?/ ?24|ra vào (?:bất cứ|bất kỳ|bất kì) lúc nào|"
          r"giờ giấc không ràng buộc|giờ giất tự|thời gian (?:ra vào |sinh hoạt )?tự do|"
          r"không (?:quy định|bị giới hạn về|giới hạn về|ràng buộc) giờ giấc|(?:đi,? về|ra,? vào) thoải mái|"
          r"chìa kho[aá] riêng,? tự do", "gio_tu_do", conf=0.85, neg=False),
@@ -250,8 +267,12 @@ RULES: list[Rule] = [
          r"(?:được )?vệ sinh (?:hành lang|khu vực chung|khu chung|chung|cầu thang|không gian chung|phòng)|"
          r"vệ sinh (?:thường xuyên|đều đặn|24/24)|(?:luôn |thường xuyên )?được vệ sinh|"
          r"lao công|tạp vụ|nhân viên vệ sinh|người (?:quét )?dọn|người vệ sinh|quét dọn|lau chùi|"
-         r"dọn (?:hành lang|cầu thang)", "don_ve_sinh", conf=0.85,
+         r"dọn (?:hành lang|cầu thang)|dọn về sinh|vệ sinh tuần|"
+         # "Vệ sinh sạch sẽ không gian sử dụng chung" (train_gold: 5 of 5 tagged)
+         r"vệ sinh sạch sẽ (?:không gian|khu vực)", "don_ve_sinh", conf=0.85,
          not_before=r"(?:nhà|phòng|phí|tiền|giữ gìn|giữ)\s*$"),
+    # "Tòa nhà luôn được vệ sinh" (the rule above refuses "nhà" before it: "nhà vệ sinh" is a toilet)
+    rule(r"(?:tòa nhà|tòa|khu nhà) (?:luôn |thường xuyên )?được (?:dọn dẹp|vệ sinh)", "don_ve_sinh", conf=0.85),
     # --- vị trí ------------------------------------------------------------------------------
     rule(SCHOOL, "gan_truong", conf=0.85, before=_NEAR_BEFORE,
          not_before=_NOT_SCHOOL_BEFORE, not_after=_NOT_SCHOOL_AFTER),
@@ -272,16 +293,19 @@ RULES: list[Rule] = [
                    r"giải trí|phú mỹ hưng)"),
     rule(r"vị trí (?:đẹp|vàng|đắc địa|trung tâm|siêu đẹp|cực đẹp|rất đẹp)|đắc địa|quận trung tâm",
          "trung_tam", conf=0.9),
-    rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE),
+    # ... not "qua Q1, Q3 chỉ 15 phút", "cách Quận 1: 15 Phút": ten minutes or more away is not central
+    rule(DOWNTOWN, "trung_tam", conf=0.75, before=_DOWNTOWN_BEFORE,
+         not_after=r"[^|\n]{0,45}?(?<!\w)[1-9]\d ?(?:-\s*\d+ ?)?(?:phút|p|’|')(?!\w)"),
     # "TT" for "trung tâm", misspelt "đắc địa".  An address (a ward, then Q1) is left to the place
     # fields: as a rule it fixed as many train_gold listings as it broke, and a renter typing an
     # address asks for the place, not for the tag.
     rule(r"(?:ngay |vị trí )tt (?:quận|phường|thành phố|tp)|đắc điạ|đắt địa", "trung_tam",
          conf=0.8),
-    rule(r"h[ẻẽ]m (?:xe hơi|ô ?tô|oto|xe tải)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường|ngõ)|"
+    rule(r"h[ẻẽ]m (?:xe hơi|ô ?tô|oto|xe tải|xe o ?to)|ngõ (?:ô ?tô|oto|xe hơi)|mặt (?:tiền|phố|đường|ngõ)|"
          r"đường (?:rộng|lớn|to)(?: rãi)?(?: \S+){0,2} (?:xe hơi|ô ?tô|oto|xe tải)|"
          r"(?:hẻm|ngõ) (?:rộng|lớn|to)|(?:xe hơi|ô ?tô|oto|xe tải) (?:có thể )?(?:vào|tới|đến|tận|"
-         r"tránh|quay đầu|ra vào|chạy|đỗ cửa|đậu cửa|đỗ trước|đậu trước|ngủ)", "hem_xe_hoi", conf=0.9,
+         r"tránh|quay đầu|ra vào|chạy|đỗ cửa|đậu cửa|đỗ trước|đậu trước|ngủ|(?:đỗ|đậu) đón tận cửa)",
+         "hem_xe_hoi", conf=0.9,
          not_before=r"(?:gần|cách|sát|ra)\s*$"),
     rule(r"(?:hẻm|ngõ) (?:rộng )?(?:[4-9]|1\d)(?:[.,]\d)? ?m(?!\w)", "hem_xe_hoi", conf=0.75),
     # Phrasings train_gold's listings use: "hẻm nhựa rộng 7m", "(2 ô tô to
@@ -321,8 +345,13 @@ RULES: list[Rule] = [
          not_before=APPLIANCE_BEFORE),
     rule(r"(?:nhà|phòng(?: trọ)?|tòa nhà|căn hộ|building|dãy trọ|khu trọ)(?: rất| hoàn toàn)? mới", "moi_xay", conf=0.8,
          not_after=r"\s*(?:trống|dọn|ra|có|được|lên|nhận|về|cập nhật)"),
+    # "phòng thoáng, sáng", "không gian sáng thoáng": both (train_gold: every one of them)
+    rule(r"thoáng,? sáng|sáng thoáng", "anh_sang", "thoang_mat", conf=0.85,
+         not_before=_NOT_AIRY_ROOM),
     rule(r"ánh sáng(?: tự nhiên)?|sáng sủa|đón nắng|đầy nắng|lấy sáng|đón sáng|đủ sáng|"
-         r"thoáng sáng|giếng trời", "anh_sang", conf=0.85,
+         # train_gold: "siêu sáng", "nhiều sáng", "đón ánh nắng" (all tagged)
+         r"siêu sáng|nhiều sáng|cửa sổ sáng|(?:đón |đầy )?ánh nắng|"
+         r"giếng trời", "anh_sang", conf=0.85,
          not_before=r"(?:hệ thống|đèn|chiếu)\s*$"),
     rule(r"view thoáng", "view_dep", "thoang_mat", conf=0.9),
     rule(r"view|tầm nhìn (?:đẹp|thoáng|rộng)|cảnh đẹp|nhìn ra (?:sông|hồ|biển|công viên|thành phố|phố)",
@@ -343,8 +372,10 @@ RULES: list[Rule] = [
          r"(?:đóng|trả|thanh toán) (?:tiền )?điện(?: nước)? (?:trực tiếp )?(?:cho|với) "
          r"(?:nhà nước|evn|điện lực)", "dien_nuoc_gia_dan", conf=0.9),
     rule(r"giá sinh viên", "gia_re", "sinh_vien", conf=0.95),
-    rule(r"(?:giá |siêu |cực |rất )?rẻ(?: nhất)?|giá (?:tốt|mềm|hời|sốc|cực tốt)|bình dân|hạt dẻ|"
-         r"phải chăng|siêu hời|giá yêu thương", "gia_re", conf=0.9),
+    # train_gold: "giá quá tốt", "GIÁ CẢ TỐT NHẤT", "giá phòng thấp", "giá rẽ", "Giá BD"
+    rule(r"(?:giá |siêu |cực |rất )?rẻ(?: nhất)?|giá (?:cả )?(?:quá |siêu |rất |cực )?(?:tốt|mềm|hời|sốc)|"
+         r"bình dân|hạt dẻ|phải chăng|siêu hời|giá (?:siêu )?yêu thương|giá (?:phòng )?thấp|giá rẽ|giá bd|"
+         r"thấp hơn thị trường", "gia_re", conf=0.9),
     # --- đối tượng ---------------------------------------------------------------------------
     rule(r"(?:học sinh )?sinh viên|học sinh|student", "sinh_vien", conf=0.9),
     rule(r"(?:phụ )?nữ", "nu", conf=0.85,
@@ -358,8 +389,10 @@ RULES: list[Rule] = [
     rule(r"ở ghép|ghép phòng|phòng ghép|share phòng|ký túc xá|sleep ?box|homestay|dorm|capsule|"
          r"(?:tìm|cần) (?:thêm )?(?:người|bạn|nam|nữ)(?: \S+){0,2} ở (?:ghép|chung|cùng)|"
          r"ở chung phòng", "o_ghep", conf=0.9),
+    # A studio in a named condo project is an ordinary condo (the guidelines; train_gold: the
+    # Vinhomes listings' "Studio: 4 triệu" 4 of 5 untagged).
     rule(r"căn hộ (?:mini|dịch vụ|studio)|chung cư mini|studio|serviced apartment",
-         "can_ho_mini", conf=0.9),
+         "can_ho_mini", conf=0.9, unless_text=r"vinhomes|masteri|lavida"),
 ]
 
 LISTING_RULES: list[ListingRule] = [
@@ -369,7 +402,9 @@ LISTING_RULES: list[ListingRule] = [
     ListingRule(
         "can_ho_mini", mention=r"căn hộ|căn (?=1 ?phòng ngủ)",
         with_any_tag=("khoa_van_tay", "gio_tu_do", "khong_chung_chu", "don_ve_sinh"),
-        with_any_text=r"/ ?(?:người|ng)(?!\w)|mỗi người|phí dịch vụ|dịch vụ tòa nhà|1 ?phòng ngủ|duplex",
+        with_any_text=r"/ ?(?:người|ng)(?!\w)|mỗi người|phí dịch vụ|dịch vụ tòa nhà|1 ?phòng ngủ|duplex|"
+                      # train_gold: a new or newly opened "căn hộ" with a balcony, let room by room
+                      r"dulex|douplex|khai trương|ban công|bancol|bancon|balcon|mới xây|mới 100%|căn hộ dịch",
         unless_text=r"(?:[2-9]|hai|ba|bốn) ?phòng ngủ|tập thể|dự án|khu đô thị|block|vinhomes|masteri|"
                     r"chung cư(?! mini)",
         confidence=0.75),

@@ -55,7 +55,7 @@ def plot(points: list[dict], lexicon: dict, path: Path, title: str, target: floa
     sizes = [p["human_labelled"] for p in points]
     ax.plot(sizes, [p["micro_f1"] for p in points], "o-", label="model, micro-F1")
     ax.plot(sizes, [p["macro_f1"] for p in points], "s--", label="model, macro-F1")
-    ax.axhline(lexicon["micro_f1"], color="grey", linestyle=":", label=f"lexicon, micro-F1 {lexicon['micro_f1']:.3f}")
+    ax.axhline(lexicon["micro_f1"], color="grey", linestyle=":", label=f"lexicon, micro-F1 {lexicon['micro_f1']:.4f}")
     if target is not None:
         ax.axhline(target, color="tab:red", linestyle="-.", label=f"target, micro-F1 {target:.3f}")
     for p in points:
