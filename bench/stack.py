@@ -130,7 +130,10 @@ class ProductionStack:
                     "GUNICORN_ACCESS_LOG": "", "LOG_LEVEL": "WARNING", "SIGNUP_RATE": "10000/h",
                     "EXTRACT_FEATURES_RATE": "100000/min", "DJANGO_SETTINGS_MODULE": "config.settings",
                     "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+                    # one metrics folder for the web and worker processes (README, production)
+                    "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "metrics"),
                     **(web_env or {})}
+        (self.tmp / "metrics").mkdir()
         self.procs: dict[str, list[subprocess.Popen]] = {"web": [], "worker": []}
         self.peak = {"web": 0.0, "worker": 0.0}
         self._sampling = False

@@ -168,9 +168,10 @@ TAGGING_MAX_TEXT_CHARS = int(os.environ.get("TAGGING_MAX_TEXT_CHARS", "20000"))
 ROOM_MAX_PHOTOS = int(os.environ.get("ROOM_MAX_PHOTOS", "10"))
 ROOM_PHOTO_MAX_BYTES = int(os.environ.get("ROOM_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
 ROOM_PHOTO_MAX_PIXELS = int(os.environ.get("ROOM_PHOTO_MAX_PIXELS", str(40_000_000)))
-# Stored photos are at most this long (a phone screen is 1080-1440 px wide): a 12 MP upload is
-# decoded at half size (JPEG DCT scaling) and scaled once.
-ROOM_PHOTO_MAX_SIDE = int(os.environ.get("ROOM_PHOTO_MAX_SIDE", "1600"))
+# Stored photos are at most this long (a phone screen is 1080-1440 px wide, at 1.5-2x density): a
+# 12 MP upload is decoded at half size (JPEG DCT scaling, 2000x1500) and stored as decoded, with no
+# resampling pass (photos.processing._jpeg_decode_size).
+ROOM_PHOTO_MAX_SIDE = int(os.environ.get("ROOM_PHOTO_MAX_SIDE", "2048"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Whole-request limits, checked from Content-Length before the body is read (config.middleware).
 MAX_REQUEST_BYTES = ROOM_MAX_PHOTOS * ROOM_PHOTO_MAX_BYTES + 1024 * 1024

@@ -133,13 +133,18 @@ class _RandomJpeg:
         return img
 
 
-def open_photo(path):
-    """A photo (a path or a PIL image) as an upright RGB PIL image."""
+def open_photo(path, at_least: int | None = None):
+    """A photo (a path or a PIL image) as an upright RGB PIL image.  ``at_least``: a JPEG is
+    decoded no larger than needed for both sides to keep ``at_least`` pixels (the decoder's DCT
+    scaling: 1/2, 1/4 or 1/8 of the work per step, an area average in itself), as inference needs
+    only the model's input size; training decodes at full size."""
     from PIL import Image, ImageOps
 
     if isinstance(path, Image.Image):
         return path.convert("RGB")
     with Image.open(path) as opened:
+        if at_least and opened.format in ("JPEG", "MPO"):
+            opened.draft("RGB", (at_least, at_least))
         return ImageOps.exif_transpose(opened).convert("RGB")
 
 
@@ -187,4 +192,4 @@ class PhotoCache:
 
 def load_image(path, preprocess, train: bool = False):
     """A photo (a path or a PIL image) as a normalised [3, size, size] tensor for ``preprocess``."""
-    return photo_transform(preprocess, train)(open_photo(path))
+    return photo_transform(preprocess, train)(open_photo(path, at_least=None if train else 2 * preprocess.size))

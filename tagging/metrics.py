@@ -35,8 +35,17 @@ def exposition() -> bytes:
 
     for status in (TaggingJob.Status.QUEUED, TaggingJob.Status.RUNNING):
         QUEUE_DEPTH.labels(status).set(TaggingJob.objects.filter(status=status).count())
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest()
+    return generate_latest(registry())
+
+
+def registry():
+    """What /metrics shows: this process's metrics or, in multi-process mode
+    (PROMETHEUS_MULTIPROC_DIR: one folder shared by the web and worker processes of a server,
+    emptied before they start), every process's, so the web's /metrics counts the workers' jobs."""
+    from prometheus_client import REGISTRY
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    merged = CollectorRegistry()
+    multiprocess.MultiProcessCollector(merged)
+    return merged

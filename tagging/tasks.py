@@ -1,7 +1,7 @@
 import os
 
 from celery import shared_task
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 
 from . import jobs
 
@@ -43,7 +43,18 @@ def _serve_worker_metrics(sender=None, **kwargs):
     if port:
         from prometheus_client import start_http_server
 
-        start_http_server(int(port))
+        from .metrics import registry
+
+        start_http_server(int(port), registry=registry())
+
+
+@worker_process_shutdown.connect
+def _forget_pool_process_metrics(pid=None, **kwargs):
+    """Prometheus multi-process mode: a pool process that ends takes its live gauges with it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())
 
 
 @worker_init.connect

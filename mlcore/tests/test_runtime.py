@@ -82,6 +82,41 @@ def test_a_photo_head_reading_regions_serves_without_pytorch_as_with_it(tmp_path
     assert np.allclose(got, want, atol=1e-4, equal_nan=True)
 
 
+def test_a_batch_shared_out_between_the_cores_scores_as_one_pass_does(tmp_path):
+    from mlcore.serving import BATCH_PIECE, load_serving_tagger
+
+    from mlcore.checkpoint import save_checkpoint
+
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head={})
+    model, meta = load_checkpoint(folder)
+    torch.manual_seed(1)
+    with torch.no_grad():                  # a head that reads the text and the photos
+        model.head[-1].weight.normal_(0, 1.0)
+    save_checkpoint(folder, model, [meta["id2feature"][i] for i in sorted(meta["id2feature"])],
+                    thresholds=meta["thresholds"], version="test-2")
+    export_runtime(folder)
+    served = load_serving_tagger(folder)
+    served.lanes = 2                       # as on any machine with two cores or more
+    red, blue = _photo(tmp_path / "a.jpg", (200, 30, 30)), _photo(tmp_path / "b.jpg", (30, 30, 200))
+    texts = ["Phòng có máy lạnh, wifi, gần trường đại học, giờ giấc tự do", "", "Căn hộ mini",
+             "Không có máy lạnh", "Phòng trọ có gác lửng và chỗ để xe máy rộng rãi", "wifi"] * 2
+    photos = [(red, blue), (blue,), (), (red,), (), (blue, red)] * 2
+    mask = np.zeros((len(texts), 2), dtype=bool)
+    for i, ps in enumerate(photos):
+        mask[i, :len(ps)] = True
+    real = [served.pixels(p) for ps in photos for p in ps]
+    assert len(texts) > BATCH_PIECE
+    pieces = served.scores(texts, real, mask)
+    assert served._lanes_pool is not None                   # it did cut the batch
+    whole = served._scores_together(texts, real, mask, photos_aside=True)
+    assert [sorted(found) for found in pieces[0]] == [sorted(found) for found in whole[0]]
+    for got, want in zip(pieces[1:], whole[1:]):     # int8 activations are scaled per batch: near
+        assert got.shape == want.shape
+        assert np.allclose(got, want, atol=1e-3, equal_nan=True)
+    assert [[m.slug for m in s] for s in served.tag_batch(texts, photos)] == \
+        [[m.slug for m in served.tag_batch([t], [p])[0]] for t, p in zip(texts, photos)]
+
+
 def test_an_export_of_other_weights_is_never_used(tmp_path):
     folder = write_tiny_checkpoint(tmp_path / "ckpt")
     export_runtime(folder)
@@ -147,8 +182,8 @@ def test_the_shipped_model_serves_without_pytorch_exactly_as_with_it(tmp_path):
     texts, images = [t for t, _ in listings], [p for _, p in listings]
     for got, want in zip(served.tag_batch(texts, images), reference.tag_batch(texts, images)):
         assert [(m.slug, m.evidence, m.photos) for m in got] == [(m.slug, m.evidence, m.photos) for m in want]
-        for a, b in zip(got, want):
-            assert a.confidence == pytest.approx(b.confidence, abs=2e-4)
+        for a, b in zip(got, want):     # int8 activations are scaled per batch, cut in pieces here
+            assert a.confidence == pytest.approx(b.confidence, abs=1e-3)
     assert [m.slug for m in served.tag(*listings[0])] == [m.slug for m in served.tag_batch(texts, images)[0]]
     assert served.threshold("dieu_hoa") == reference.threshold("dieu_hoa") and served.version == reference.version
 

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from rooms.models import Room, RoomImage
+from rooms.models import Room
 
 GOOD_FORM = {"title": "Phòng trọ thử", "description": "Phòng có máy lạnh", "price": "3tr", "area": "20",
              "address": "1 Đường A", "district": "Quận 10", "city": "Hồ Chí Minh"}

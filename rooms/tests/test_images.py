@@ -64,3 +64,20 @@ def test_large_photos_are_scaled_down(make_upload, settings):
     settings.ROOM_PHOTO_MAX_SIDE = 100
     photo = process_photo(make_upload("wide.jpg", size=(400, 200)))
     assert (photo.width, photo.height) == (100, 50)
+
+
+def test_a_camera_photo_is_stored_as_the_decoder_halves_it_without_resampling(make_upload, settings,
+                                                                           monkeypatch):
+    settings.ROOM_PHOTO_MAX_SIDE = 2048
+    resized = []
+    original = Image.Image.resize
+    monkeypatch.setattr(Image.Image, "resize", lambda self, *a, **k: resized.append(a) or original(self, *a, **k))
+    photo = process_photo(make_upload("IMG_0001.jpg", size=(4000, 3000)))      # a 12 MP phone photo
+    assert (photo.width, photo.height) == (2000, 1500) and resized == []
+    assert Image.open(io.BytesIO(photo.content)).size == (2000, 1500)
+    # 16 MP: halving gives 2312, quartering 1156 (too small): decoded at 2312, resized once to 2048
+    photo = process_photo(make_upload("IMG_0002.jpg", size=(4624, 3468)))
+    assert (photo.width, photo.height) == (2048, 1536) and len(resized) == 1
+    # not a JPEG: decoded whole and resized
+    photo = process_photo(make_upload("scan.png", fmt="PNG", size=(3000, 2000)))
+    assert (photo.width, photo.height) == (2048, 1365)
