@@ -172,6 +172,8 @@ ROOM_PHOTO_MAX_PIXELS = int(os.environ.get("ROOM_PHOTO_MAX_PIXELS", str(40_000_0
 # 12 MP upload is decoded at half size (JPEG DCT scaling, 2000x1500) and stored as decoded, with no
 # resampling pass (photos.processing._jpeg_decode_size).
 ROOM_PHOTO_MAX_SIDE = int(os.environ.get("ROOM_PHOTO_MAX_SIDE", "2048"))
+# Lists (search results, the tag page) show a thumbnail this long, made at upload.
+ROOM_PHOTO_THUMB_SIDE = int(os.environ.get("ROOM_PHOTO_THUMB_SIDE", "480"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Whole-request limits, checked from Content-Length before the body is read (config.middleware).
 MAX_REQUEST_BYTES = ROOM_MAX_PHOTOS * ROOM_PHOTO_MAX_BYTES + 1024 * 1024

@@ -60,6 +60,10 @@ def photo_path(instance, filename: str) -> str:
     return f"rooms/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
 
 
+def thumbnail_path(instance, filename: str) -> str:
+    return f"rooms/{timezone.now():%Y/%m}/thumbs/{uuid.uuid4().hex}.jpg"
+
+
 class RoomQuerySet(models.QuerySet):
     def owned_by(self, user):
         """The rooms ``user`` posted (none for an anonymous visitor)."""
@@ -185,6 +189,8 @@ class Room(models.Model):
 class RoomImage(models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="images", verbose_name="phòng")
     image = models.ImageField("ảnh", upload_to=photo_path)
+    # A small JPEG for lists (made at upload; photos stored before it have none: lists show the photo).
+    thumbnail = models.ImageField("ảnh thu nhỏ", upload_to=thumbnail_path, blank=True, editable=False)
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField("thứ tự", default=0)
@@ -199,3 +205,19 @@ class RoomImage(models.Model):
 
     def __str__(self) -> str:
         return f"Ảnh {self.position + 1} của phòng #{self.room_id}"
+
+    @property
+    def thumbnail_url(self) -> str:
+        return (self.thumbnail or self.image).url
+
+    def store(self, photo) -> None:
+        """Write a processed upload's photo and thumbnail files (the row is saved by the caller)."""
+        from django.core.files.base import ContentFile
+
+        self.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
+        if photo.thumbnail:
+            self.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
+
+    def files(self) -> list[tuple]:
+        """(storage, name) of every file this photo keeps: deleted with it."""
+        return [(f.storage, f.name) for f in (self.image, self.thumbnail) if f]

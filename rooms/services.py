@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 
 from tagging.jobs import queue_tagging
@@ -52,8 +51,8 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
             for offset, photo in enumerate(photos):
                 img = RoomImage(room=room, position=start + offset, width=photo.width, height=photo.height,
                                 content_sha256=hashlib.sha256(photo.content).hexdigest())
-                img.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
                 written.append(img)
+                img.store(photo)
                 img.save()
             if cover_id is not None and room.cover_id != cover_id and room.images.filter(pk=cover_id).exists():
                 room.cover_id = cover_id
@@ -63,12 +62,13 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
                 queue_tagging(room, reason="created" if is_new else "edited", accept_suggestions=accept_suggestions)
     except BaseException:
         for img in written:
-            img.image.storage.delete(img.image.name)
+            for storage, name in img.files():
+                storage.delete(name)
         if is_new:
             room.pk = None
         raise
-    for img in removed:
-        transaction.on_commit(lambda name=img.image.name, storage=img.image.storage: storage.delete(name))
+    for storage, name in (file for img in removed for file in img.files()):
+        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
     return room, queued
 
 
@@ -85,7 +85,7 @@ def save_room_form(form, accept_suggestions: bool = False) -> tuple[Room, bool]:
 
 def delete_room(room: Room) -> None:
     """Delete a room with its photos, tags and jobs; photo files go once the deletion commits."""
-    files = [(img.image.storage, img.image.name) for img in room.images.all()]
+    files = [file for img in room.images.all() for file in img.files()]
     with transaction.atomic():
         room.delete()
         for storage, name in files:

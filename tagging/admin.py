@@ -151,7 +151,7 @@ class TagSuggestionAdmin(ModelCardMixin, admin.ModelAdmin):
         ordered = ([driving] if driving else []) + [p for p in photos if p is not driving]
         thumbs = format_html_join("", '<a href="{}" target="_blank" rel="noopener" class="thumb{}"><img src="{}" '
                                       'alt="Ảnh {}" width="56" height="42"></a>',
-                                  ((p.image.url, " driving" if p is driving else "", p.image.url, photos.index(p) + 1)
+                                  ((p.image.url, " driving" if p is driving else "", p.thumbnail_url, photos.index(p) + 1)
                                    for p in ordered[:3]))
         spans = [(e["start"], e["end"], obj.tag.name) for e in obj.evidence if "start" in e]
         return format_html('<div class="review-evidence">{}<p class="snippet">{}</p></div>', thumbs,

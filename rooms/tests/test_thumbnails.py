@@ -1,0 +1,61 @@
+"""Lists show small thumbnails made at upload; the room page keeps the photo itself; a thumbnail
+goes with its photo."""
+import io
+import os
+
+from django.urls import reverse
+from PIL import Image
+
+from photos.processing import process_photo
+from rooms.models import RoomImage
+
+
+def test_an_upload_gives_a_small_jpeg_thumbnail_of_the_same_photo(make_upload, settings):
+    settings.ROOM_PHOTO_THUMB_SIDE = 480
+    photo = process_photo(make_upload("IMG_0001.jpg", size=(4000, 3000), color=(200, 40, 40)))
+    thumb = Image.open(io.BytesIO(photo.thumbnail))
+    assert thumb.format == "JPEG" and thumb.size == (480, 360)
+    assert len(photo.thumbnail) < len(photo.content) / 4
+    r, g, b = thumb.convert("RGB").getpixel((240, 180))
+    assert r > 150 and g < 90 and b < 90                    # the photo's colour, not a placeholder
+    small = process_photo(make_upload("small.png", fmt="PNG", size=(64, 48)))
+    assert Image.open(io.BytesIO(small.thumbnail)).size == (64, 48)     # never enlarged
+
+
+def test_search_and_the_form_show_thumbnails_and_the_room_page_the_photo(client, landlord_client, room_factory,
+                                                                        make_upload, committed):
+    room = room_factory(title="Phòng có ảnh", photos=[process_photo(make_upload("a.jpg", size=(1200, 900)))])
+    photo = room.images.get()
+    assert photo.thumbnail and photo.thumbnail.name != photo.image.name
+    search = client.get(reverse("search")).content.decode()
+    assert photo.thumbnail.url in search and photo.image.url not in search
+    page = client.get(reverse("room_detail", args=[room.pk])).content.decode()
+    assert photo.image.url in page
+    form = landlord_client.get(reverse("room_edit", args=[room.pk])).content.decode()
+    assert photo.thumbnail.url in form
+
+
+def test_a_photo_stored_before_thumbnails_is_listed_with_the_photo_itself(client, room_factory, make_upload):
+    room = room_factory(title="Phòng cũ", photos=[process_photo(make_upload("a.jpg"))])
+    photo = room.images.get()
+    photo.thumbnail.delete(save=True)
+    assert RoomImage.objects.get(pk=photo.pk).thumbnail_url == photo.image.url
+    assert photo.image.url in client.get(reverse("search")).content.decode()
+
+
+def test_a_removed_photo_and_a_deleted_room_take_their_thumbnails(landlord_client, room_factory, make_upload,
+                                                                   committed):
+    room = room_factory(photos=[process_photo(make_upload("a.jpg")), process_photo(make_upload("b.jpg"))])
+    first, second = room.images.order_by("position")
+    paths = {img.pk: (img.image.path, img.thumbnail.path) for img in (first, second)}
+    assert all(os.path.exists(p) for pair in paths.values() for p in pair)
+    with committed():
+        landlord_client.post(reverse("room_edit", args=[room.pk]), {
+            "title": room.title, "description": room.description, "price": "3 triệu", "area": "20",
+            "address": room.address, "district": room.district, "city": room.city, "is_listed": "on",
+            "remove_photos": [first.pk]})
+    assert not any(os.path.exists(p) for p in paths[first.pk])
+    assert all(os.path.exists(p) for p in paths[second.pk])
+    with committed():
+        landlord_client.post(reverse("room_delete", args=[room.pk]))
+    assert not any(os.path.exists(p) for p in paths[second.pk])
