@@ -142,7 +142,8 @@ def test_a_killed_worker_loses_no_job_and_nobody_runs_a_command(real_stack, clie
     first = real_stack.start_worker()
     for i in range(8):
         post_room(client, make_upload, f"Phòng số {i}", "Phòng có máy lạnh, wifi, ban công, gần chợ")
-    wait_for(lambda: TaggingJob.objects.filter(status="running").exists(), timeout=60,
+    # a job of these small rooms takes tens of milliseconds once the worker is warm: look often
+    wait_for(lambda: TaggingJob.objects.filter(status="running").exists(), timeout=60, interval=0.005,
              what="a job in flight on the first worker")
     in_flight = list(TaggingJob.objects.filter(status="running").values_list("pk", flat=True))
     real_stack.kill_worker(first)                   # SIGKILL, mid-job

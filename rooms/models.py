@@ -218,6 +218,19 @@ class RoomImage(models.Model):
         if photo.thumbnail:
             self.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
 
+    def make_thumbnail(self) -> None:
+        """Make the missing thumbnail of a photo stored before thumbnails (``make_thumbnails``)."""
+        from django.core.files.base import ContentFile
+        from PIL import Image
+
+        from photos.processing import thumbnail_jpeg
+
+        with self.image.open("rb") as f, Image.open(f) as image:
+            image.draft("RGB", (settings.ROOM_PHOTO_THUMB_SIDE * 2,) * 2)     # a JPEG decoded small
+            content = thumbnail_jpeg(image.convert("RGB"))
+        self.thumbnail.save("thumb.jpg", ContentFile(content), save=False)
+        self.save(update_fields=["thumbnail"])
+
     def files(self) -> list[tuple]:
         """(storage, name) of every file this photo keeps: deleted with it."""
         return [(f.storage, f.name) for f in (self.image, self.thumbnail) if f]

@@ -42,7 +42,9 @@ def test_post_room_with_photos_goes_to_the_tag_page_with_suggestions(landlord_cl
     assert room.images.count() == 2
     names = [img.image.name for img in room.images.all()]
     assert all(re.fullmatch(r"rooms/\d{4}/\d{2}/[0-9a-f]{32}\.(jpg|png)", n) for n in names)  # random names
-    assert len(media_files(settings)) == 2
+    thumbs = [img.thumbnail.name for img in room.images.all()]
+    assert all(re.fullmatch(r"rooms/\d{4}/\d{2}/thumbs/[0-9a-f]{32}\.jpg", n) for n in thumbs)
+    assert len(media_files(settings)) == 4          # each photo and its thumbnail
     job = TaggingJob.objects.get(room=room)
     assert job.status == TaggingJob.Status.DONE and job.attempts == 1  # in-process on the embedded default
     assert {"dieu_hoa", "gan_truong", "thoang_mat"} <= set(

@@ -57,7 +57,7 @@ def test_cover_and_order_are_the_landlords(landlord_client, room_factory, make_u
     assert [img.pk for img in room.images.order_by("position")] == [b.pk, c.pk, a.pk]
     assert room.cover_photo == c
     card = landlord_client.get(reverse("search")).content.decode()
-    assert c.image.url in card.split('class="room-card"')[1].split("</li>")[0]
+    assert c.thumbnail_url in card.split('class="room-card"')[1].split("</li>")[0]
 
 
 def test_places_old_and_new_names():

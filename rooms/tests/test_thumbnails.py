@@ -59,3 +59,26 @@ def test_a_removed_photo_and_a_deleted_room_take_their_thumbnails(landlord_clien
     with committed():
         landlord_client.post(reverse("room_delete", args=[room.pk]))
     assert not any(os.path.exists(p) for p in paths[second.pk])
+
+
+def test_make_thumbnails_fills_in_the_photos_stored_before_thumbnails(room_factory, make_upload):
+    import pytest
+    from django.core.management import call_command
+
+    room = room_factory(photos=[process_photo(make_upload("a.jpg", size=(1600, 1200), color=(30, 30, 200))),
+                                process_photo(make_upload("b.jpg"))])
+    first, second = room.images.order_by("position")
+    for photo in (first, second):
+        photo.thumbnail.delete(save=True)
+    os.remove(second.image.path)                         # a file lost on disk: reported, the rest goes on
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("make_thumbnails", stdout=out, stderr=io.StringIO(), verbosity=0)
+    assert "Đã tạo 1 ảnh thu nhỏ, lỗi 1" in out.getvalue()
+    first.refresh_from_db()
+    thumb = Image.open(first.thumbnail.path)
+    assert thumb.size == (480, 360) and thumb.convert("RGB").getpixel((240, 180))[2] > 150
+    second.delete()
+    out = io.StringIO()
+    call_command("make_thumbnails", stdout=out, verbosity=0)      # nothing left to do
+    assert "Đã tạo 0 ảnh thu nhỏ, lỗi 0" in out.getvalue()
