@@ -82,3 +82,14 @@ def test_make_thumbnails_fills_in_the_photos_stored_before_thumbnails(room_facto
     out = io.StringIO()
     call_command("make_thumbnails", stdout=out, verbosity=0)      # nothing left to do
     assert "Đã tạo 0 ảnh thu nhỏ, lỗi 0" in out.getvalue()
+
+
+def test_palette_one_bit_and_16_bit_pngs_get_thumbnails_too(make_upload):
+    """Image.reduce refuses these modes: a screenshot saved as a palette PNG must not fail the upload."""
+    for mode in ("P", "1", "I;16", "LA"):
+        image = Image.new("I;16", (1200, 900), 3000) if mode == "I;16" else \
+            Image.new("RGB", (1200, 900), (200, 40, 40)).convert(mode)
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        photo = process_photo(make_upload(f"shot-{mode}.png", fmt="PNG", content=buffer.getvalue()))
+        assert Image.open(io.BytesIO(photo.thumbnail)).size == (480, 360), mode
