@@ -192,4 +192,10 @@ class PhotoCache:
 
 def load_image(path, preprocess, train: bool = False):
     """A photo (a path or a PIL image) as a normalised [3, size, size] tensor for ``preprocess``."""
-    return photo_transform(preprocess, train)(open_photo(path, at_least=None if train else 2 * preprocess.size))
+    return photo_transform(preprocess, train)(open_photo(path) if train else open_for_model(path, preprocess.size))
+
+
+def open_for_model(photo, size: int):
+    """A photo to score at ``size`` px (PyTorch's ``load_image`` and the fast runtime alike): a JPEG
+    is decoded at the smallest scale keeping twice that on both sides (photo test F1 unchanged)."""
+    return open_photo(photo, at_least=2 * size)

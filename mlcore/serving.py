@@ -101,9 +101,9 @@ class OnnxTagger(CheckpointTagger):
         (torchvision resizes a PIL image with PIL's bilinear filter, then /255 and normalises)."""
         from PIL import Image
 
-        from .photos import open_photo
+        from .photos import open_for_model
 
-        image = open_photo(photo, at_least=2 * self.size).resize((self.size, self.size), Image.Resampling.BILINEAR)
+        image = open_for_model(photo, self.size).resize((self.size, self.size), Image.Resampling.BILINEAR)
         array = np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 255.0
         return (array - self.mean) / self.std
 
