@@ -118,7 +118,7 @@ def _compile(rule: Rule) -> _CompiledRule:
         accented_literals=required_literals(accented.scan),
         folded_literals=required_literals(folded.scan) if folded is not None else None,
         folded_context=tuple(_opt(strip_diacritics_str(c)) if c else None for c in context),
-        unless_text=_opt(getattr(rule, "unless_text", None)),   # rule tables from before the field
+        unless_text=_opt(rule.unless_text),
     )
 
 

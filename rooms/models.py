@@ -226,7 +226,7 @@ class RoomImage(models.Model):
         from photos.processing import thumbnail_jpeg
 
         with self.image.open("rb") as f, Image.open(f) as image:
-            image.draft("RGB", (settings.ROOM_PHOTO_THUMB_SIDE * 2,) * 2)     # a JPEG decoded small
+            image.draft("RGB", (settings.ROOM_PHOTO_THUMB_SIDE,) * 2)     # a JPEG decoded small
             content = thumbnail_jpeg(image.convert("RGB"))
         self.thumbnail.save("thumb.jpg", ContentFile(content), save=False)
         self.save(update_fields=["thumbnail"])

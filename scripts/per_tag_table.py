@@ -33,6 +33,15 @@ def rules_at(rev: str):
     return module
 
 
+def as_rule(old):
+    """An earlier table's rule as today's ``Rule`` (fields added since keep their defaults)."""
+    from dataclasses import fields
+
+    from mlcore.lexicon_rules import Rule
+
+    return Rule(**{f.name: getattr(old, f.name) for f in fields(Rule) if hasattr(old, f.name)})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", action="append", default=[], metavar="REV",
@@ -52,7 +61,8 @@ def main(argv=None) -> int:
     columns = {}
     for rev in args.before:
         module = rules_at(rev)
-        tagger = LexiconTagger(vocab, rules=module.RULES, listing_rules=getattr(module, "LISTING_RULES", []))
+        tagger = LexiconTagger(vocab, rules=[as_rule(r) for r in module.RULES],
+                               listing_rules=getattr(module, "LISTING_RULES", []))
         columns[f"lexicon at {rev}"] = evaluate(examples, tagger, vocab, modality="text")
     columns["lexicon now"] = evaluate(examples, LexiconTagger(vocab), vocab, modality="text")
     columns[f"{args.model} now"] = evaluate(examples, load_tagger(args.model, vocab), vocab, modality="text")
