@@ -141,6 +141,32 @@ def page_once(text: str) -> float:
     return time.perf_counter() - t0
 
 
+def request_ms(path: str, params: dict, repeats: int, status: int = 200) -> float:
+    """The median time of a whole request through Django (middleware, view, template), in ms."""
+    from django.test import Client
+
+    client = Client()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        response = client.get(path, params)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == status, response.status_code
+    return round(statistics.median(times), 1)
+
+
+def tag_filter_figures(repeats: int) -> dict:
+    """Repeated and many tag filters (issue 20): a slug 300 times, and 2, 10 and all tags at once."""
+    from tagging.models import Tag
+
+    slugs = list(Tag.objects.values_list("slug", flat=True))
+    out = {"repeated_300_page_ms": request_ms("/", {"dac_diem": ["nu"] * 300}, repeats),
+           "repeated_300_api_ms": request_ms("/api/rooms/", {"dac_diem": ["nu"] * 300}, repeats, 400)}
+    for n in (2, 10, len(slugs)):
+        out[f"{n}_tags_page_ms"] = request_ms("/", {"dac_diem": slugs[:n]}, repeats)
+    return out
+
+
 def uses_index(text: str) -> bool:
     from django.http import QueryDict
 
@@ -171,6 +197,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["ALLOWED_HOSTS"] = "testserver"      # whole requests through django.test.Client
     setup_database()
     import django
     from django.core.management import call_command
@@ -196,11 +223,13 @@ def main() -> int:
                 times[text].append(page_once(text) * 1000)
         everything = [t for ts in times.values() for t in ts]
         index_used = uses_index("nguyễn văn cừ")
+        filters = tag_filter_figures(max(3, args.repeats // 2))
         result = {
             "database": "postgresql", "rooms": args.rooms, "queries": len(QUERIES), "repeats": args.repeats,
             "p50_ms": round(statistics.median(everything), 1), "p95_ms": round(percentile(everything, 0.95), 1),
             "max_ms": round(max(everything), 1), "fill_s": round(fill_s, 1), "text_query_uses_gin_index": index_used,
             "per_query_p95_ms": {text or "(empty)": round(percentile(ts, 0.95), 1) for text, ts in times.items()},
+            "tag_filters_median_ms": filters,
         }
     finally:
         if not args.keep:
@@ -212,6 +241,8 @@ def main() -> int:
               f"p95 {result['p95_ms']} ms, max {result['max_ms']} ms; GIN index used for text: {index_used}")
         for text, p95 in result["per_query_p95_ms"].items():
             print(f"  {text:<40} p95 {p95:>7.1f} ms")
+        for name, ms in result["tag_filters_median_ms"].items():
+            print(f"  {name:<40} median {ms:>7.1f} ms (whole request)")
     return 0
 
 

@@ -185,7 +185,7 @@ class ProductionStack:
                 if proc.poll() is not None:
                     raise RuntimeError(f"a stack process exited ({proc.args}); logs in {self.tmp}")
             try:
-                with urllib.request.urlopen(self.url + "/health", timeout=5) as response:
+                with urllib.request.urlopen(self.url + "/ready", timeout=5) as response:
                     if response.status == 200:
                         time.sleep(3 if self.workers else 0)      # the workers' model warm-up
                         return

@@ -1,7 +1,7 @@
 """Error answers: Vietnamese pages for people, JSON for every /api/ path."""
 from __future__ import annotations
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from rest_framework.views import exception_handler
 
@@ -10,6 +10,8 @@ MESSAGES = {
     403: "Bạn không có quyền làm việc này.",
     404: "Không tìm thấy trang bạn cần.",
     413: "Dữ liệu gửi lên quá lớn.",
+    414: "Địa chỉ (URL) quá dài.",
+    431: "Phần đầu yêu cầu (header) quá lớn.",
     429: "Bạn gửi quá nhiều yêu cầu; vui lòng thử lại sau ít phút.",
     500: "Hệ thống gặp lỗi. Chúng tôi đã ghi nhận; vui lòng thử lại sau.",
 }
@@ -67,7 +69,7 @@ def _api_message(exc) -> str:
         return "Bạn cần đăng nhập."
     if isinstance(exc, drf.PermissionDenied):
         return MESSAGES[403]
-    if isinstance(exc, drf.NotFound) or getattr(exc, "status_code", None) == 404:
+    if isinstance(exc, (drf.NotFound, Http404)) or getattr(exc, "status_code", None) == 404:
         return "Không tìm thấy."
     if isinstance(exc, drf.MethodNotAllowed):
         return "Phương thức này không được hỗ trợ ở đây."

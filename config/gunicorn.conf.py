@@ -18,7 +18,12 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = 100
-limit_request_line = 8190
+# Above the site's own limits (config.middleware.LimitRequestLine: 4,096-character URLs, 8,192-character
+# headers), which answer in Vietnamese; only larger requests meet gunicorn's own English 414/431, and
+# the proxy in front should refuse those first (docs/deployment.md).
+limit_request_line = 8190          # gunicorn's maximum
+limit_request_fields = 100
+limit_request_field_size = 16380
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None     # "" turns it off
 errorlog = "-"

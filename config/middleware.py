@@ -42,3 +42,26 @@ class LimitRequestSize:
                 return error_response(request, 413, f"Dữ liệu gửi lên quá lớn ({length / 1024 / 1024:.0f} MB; "
                                                     f"tối đa {limit / 1024 / 1024:.0f} MB).")
         return self.get_response(request)
+
+
+class LimitRequestLine:
+    """A URL or header longer than the site ever needs is refused with the site's own answer (414 or
+    431; JSON under /api/) before any view reads it.  gunicorn's limits (config/gunicorn.conf.py)
+    sit above these, so its own English pages only answer what is larger still, and the proxy in
+    front refuses those first (docs: deployment)."""
+
+    MAX_URL_CHARS = 4096
+    MAX_HEADER_CHARS = 8192
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .errors import error_response
+
+        if len(request.META.get("PATH_INFO", "")) + len(request.META.get("QUERY_STRING", "")) > self.MAX_URL_CHARS:
+            return error_response(request, 414, f"Địa chỉ (URL) quá dài (tối đa {self.MAX_URL_CHARS} ký tự).")
+        if any(k.startswith("HTTP_") and isinstance(v, str) and len(v) > self.MAX_HEADER_CHARS
+               for k, v in request.META.items()):
+            return error_response(request, 431, "Phần đầu yêu cầu (header) quá lớn.")
+        return self.get_response(request)

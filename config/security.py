@@ -2,6 +2,7 @@
 the shared cache, and the login lockout's answer."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -19,9 +20,17 @@ def client_ip(request) -> str:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if hops:
+        if hops and _is_address(hops[-min(proxies, len(hops))]):
             return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return request.META.get("REMOTE_ADDR", "") or "0.0.0.0"
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",      # static files, compressed, from any server
+    "config.middleware.LimitRequestLine",
     "config.middleware.RejectNulBytes",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -112,15 +113,17 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",          # lockout first: a locked account is not even checked
     "django.contrib.auth.backends.ModelBackend",
 ]
-# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username (from any address), or
-# from one client address (for any usernames), logins are locked for 15 minutes, site and admin.
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from one client address,
+# or from one client address for any usernames, that client is locked for 15 minutes (site and
+# admin).  Never per username alone: one client's failures must not lock out another client who
+# knows the password.  The address is the project's own (config.security.client_ip: behind
+# TRUSTED_PROXIES proxies, the one the outermost trusted proxy saw).
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXIES else ["REMOTE_ADDR"]
 AXES_VERBOSE = False
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
 # /metrics: Prometheus scrapes it with "Authorization: Bearer <METRICS_TOKEN>"; unset, only this machine.
@@ -184,6 +187,9 @@ ROOM_PHOTO_MAX_EDGE = int(os.environ.get("ROOM_PHOTO_MAX_EDGE", "12000"))
 ROOM_PHOTO_MAX_ASPECT = 8
 REQUEST_MAX_PIXELS = int(os.environ.get("REQUEST_MAX_PIXELS", str(120_000_000)))
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+# Web processes (config.wsgi): PostgreSQL cancels any statement of a request that runs longer than
+# this, so that no request holds a query (and a connection) for minutes.  0 turns it off.
+WEB_STATEMENT_TIMEOUT_MS = int(os.environ.get("WEB_STATEMENT_TIMEOUT_MS", "10000"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- cache: rate limits shared by every web process --------------------------------------------
@@ -215,6 +221,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that accepts connections but never answers must not hang a landlord's save: sends time
 # out after half a second and are retried once (tagging.jobs.send_job), then the job waits for the requeue.
+# The visibility timeout (Redis gives a dead worker's unacknowledged message to another worker after
+# it) is kept well above the task time limit, so a running job is never delivered twice; the requeue
+# (tagging.jobs.stale_jobs) brings a dead worker's jobs back within two minutes instead.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 # `celery -A config beat` (one per deployment) sends the requeue every 30 s: a job whose worker
 # died is running again within ~90 s, with no manual command (tagging.jobs.requeue_stale).

@@ -24,6 +24,7 @@ urlpatterns = [
     path("thu-gan-the/", tagging_views.try_tagger, name="try_tagger"),
     path("dac-diem/", tagging_views.vocabulary, name="vocabulary"),
     path("health", tagging_views.health, name="health"),
+    path("ready", tagging_views.ready, name="ready"),
     path("metrics", tagging_views.metrics, name="metrics"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),

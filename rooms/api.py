@@ -91,7 +91,7 @@ def places(request):
     """Typeahead for place pickers: a province's old districts and its wards (official, 2025)."""
     province = PLACES().province(request.query_params.get("tinh", ""))
     if province is None:
-        return Response({"detail": "Không tìm thấy tỉnh/thành phố."}, status=404)
+        return Response({"success": False, "error": "Không tìm thấy tỉnh/thành phố."}, status=404)
     return Response({"province": {"code": province.code, "name": province.name, "short": province.short},
                      "districts": [d.name for d in PLACES().old_districts_of(province.code)],
                      "wards": [w.name for w in PLACES().wards_of(province.code)]})

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -68,10 +69,18 @@ class RoomForm(forms.ModelForm):
                            widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "25"}))
     photos = MultiplePhotoField(label="Ảnh phòng",
                                 help_text=f"Tối đa {settings.ROOM_MAX_PHOTOS} ảnh JPEG, PNG, WebP hoặc HEIC (iPhone).")
-    remove_photos = forms.TypedMultipleChoiceField(label="Xóa ảnh", required=False, coerce=int, choices=[],
-                                                   widget=forms.CheckboxSelectMultiple)
-    cover_photo = forms.TypedChoiceField(label="Ảnh bìa", required=False, coerce=int, empty_value=None, choices=[],
-                                         widget=forms.RadioSelect)
+    remove_photos = forms.TypedMultipleChoiceField(
+        label="Xóa ảnh", required=False, coerce=int, choices=[], widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Xóa ảnh: ảnh bạn chọn để xóa không còn thuộc phòng này (có thể đã bị "
+                                          "xóa ở một tab khác). Hãy tải lại trang.",
+                        "invalid_list": "Xóa ảnh: lựa chọn không hợp lệ."})
+    cover_photo = forms.TypedChoiceField(
+        label="Ảnh bìa", required=False, coerce=int, empty_value=None, choices=[], widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Ảnh bìa: ảnh bạn chọn không còn thuộc phòng này (có thể đã bị xóa ở "
+                                          "một tab khác). Hãy chọn ảnh bìa khác."})
+    # The room's version when this form was loaded (Room.edit_version): a save from a form
+    # loaded before someone else's save is refused instead of overwriting it.
+    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
     deposit = forms.CharField(label="Tiền cọc", max_length=40, required=False,
                               widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3tr"}))
     electricity_price = forms.CharField(label="Giá điện (đ/kWh)", max_length=20, required=False,
@@ -107,6 +116,7 @@ class RoomForm(forms.ModelForm):
         self.fields["max_occupants"].validators.append(lambda v: _occupants_ok(v))
         photos = list(self.instance.images.all()) if self.instance.pk else []
         if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.edit_version
             self.fields["price"].initial = format_price_vnd(self.instance.price_vnd)
             self.fields["area"].initial = str(self.instance.area_m2).rstrip("0").rstrip(".")
             self.fields["remove_photos"].choices = [(img.pk, str(img)) for img in photos]
@@ -120,13 +130,20 @@ class RoomForm(forms.ModelForm):
         if photos:
             self.fields["cover_photo"].choices = [(img.pk, str(img)) for img in photos]
             self.fields["cover_photo"].initial = (self.instance.cover_photo.pk if self.instance.cover_photo else None)
-            for img in photos:   # the landlord's order: a number per photo
+            for number, img in enumerate(photos, start=1):   # the landlord's order: a number per photo
+                wrong = f"Thứ tự của ảnh {number} phải là một số từ 1 đến {len(photos)}."
                 self.fields[f"photo_position_{img.pk}"] = forms.IntegerField(
-                    label=f"Thứ tự {img}", required=False, min_value=1, max_value=99, initial=img.position + 1,
-                    widget=forms.NumberInput(attrs={"class": "position"}))
+                    label=f"Thứ tự ảnh {number}", required=False, min_value=1, max_value=len(photos),
+                    initial=img.position + 1, widget=forms.NumberInput(attrs={"class": "position"}),
+                    error_messages={"invalid": wrong, "min_value": wrong, "max_value": wrong})
         else:
             del self.fields["cover_photo"]
         self.photos = photos
+
+    def photo_errors(self) -> list[str]:
+        """Errors of the existing photos' controls (cover, removal, order), shown beside those photos."""
+        names = ["cover_photo", "remove_photos", *(f"photo_position_{img.pk}" for img in self.photos)]
+        return [e for name in names for e in self.errors.get(name, [])]
 
     def photo_order(self) -> list[int]:
         """Existing photo ids in the order the landlord numbered them (ties keep the old order)."""
@@ -140,8 +157,9 @@ class RoomForm(forms.ModelForm):
         description = self.cleaned_data["description"]
         limit = settings.TAGGING_MAX_TEXT_CHARS - len(self.data.get("title", "")) - 1
         if len(description) > limit:
-            raise forms.ValidationError(f"Mô tả quá dài: {len(description):,} ký tự, tối đa {max(limit, 0):,} "
-                                        f"(cùng tiêu đề không quá {settings.TAGGING_MAX_TEXT_CHARS:,}).".replace(",", "."))
+            raise forms.ValidationError(f"Mô tả quá dài: {_count(len(description))} ký tự, tối đa "
+                                        f"{_count(max(limit, 0))} (cùng tiêu đề không quá "
+                                        f"{_count(settings.TAGGING_MAX_TEXT_CHARS)}).")
         return description
 
     def clean_room_type(self):
@@ -199,12 +217,46 @@ class RoomForm(forms.ModelForm):
         return cleaned
 
 
+def _count(n: int) -> str:
+    """12869 -> "12.869" (Vietnamese thousands separator), for one number only."""
+    return f"{n:,}".replace(",", ".")
+
+
 def _occupants_ok(value):
     if value is not None and not 1 <= value <= 50:
         raise forms.ValidationError("Số người ở tối đa phải từ 1 đến 50.")
+
+
+def username_skeleton(username: str) -> str:
+    """The Latin look of ``username``: NFKC, each letter of another script that looks like a Latin
+    one replaced by it (confusable-homoglyphs, Unicode's confusables data), case folded.  Two
+    names with one skeleton look alike on screen."""
+    from confusable_homoglyphs import confusables
+
+    text = unicodedata.normalize("NFKC", username)
+    for found in confusables.is_confusable(text, greedy=True, preferred_aliases=["latin"]) or []:
+        latin = next((h["c"] for h in found["homoglyphs"] if h["n"].startswith("LATIN")), None)
+        if latin:
+            text = text.replace(found["character"], latin)
+    return text.casefold()
 
 
 class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username",)
         labels = {"username": "Tên đăng nhập"}
+
+    def clean_username(self):
+        """No name that passes for another: letters of one script only, and not the look-alike of an
+        existing name ("lаndA" with a Cyrillic "а" next to "landA")."""
+        from confusable_homoglyphs import confusables
+
+        username = unicodedata.normalize("NFKC", super().clean_username())
+        if confusables.is_mixed_script(username):      # digits and _ . @ + - are of no script
+            raise forms.ValidationError("Tên đăng nhập không được trộn chữ của nhiều bảng chữ cái "
+                                        "(ví dụ chữ Latinh với chữ Kirin); hãy chỉ dùng chữ tiếng Việt, số và _ . @ + -.")
+        skeleton = username_skeleton(username)
+        User = self._meta.model
+        if skeleton != username.casefold() and User.objects.filter(username__iexact=skeleton).exists():
+            raise forms.ValidationError("Tên đăng nhập này trông giống hệt một tài khoản đã có; hãy chọn tên khác.")
+        return username

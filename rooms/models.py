@@ -161,6 +161,11 @@ class Room(models.Model):
                                        "province_code", "ward_code"}
         super().save(*args, **kwargs)
 
+    @property
+    def edit_version(self) -> str:
+        """What an edit form carries to show which version of the room it was loaded from."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     def mark_tags_confirmed(self) -> None:
         """The landlord saved the tag page: from now on the room shows only decided tags."""
         if self.tags_confirmed_at is None:

@@ -57,6 +57,19 @@ class PriceFilterField(forms.CharField):
             raise forms.ValidationError(str(exc)) from None
 
 
+class TagFilterField(forms.MultipleChoiceField):
+    """Repeated ``dac_diem``: duplicates folded, unknown slugs dropped (a link from an older
+    vocabulary still searches), and at most as many values as the vocabulary has tags, so that a
+    request's cost is bounded whatever its URL repeats."""
+
+    def clean(self, value):
+        values = value if isinstance(value, (list, tuple)) else ([value] if value else [])
+        if len(values) > len(self.choices):
+            raise forms.ValidationError(f"Chọn tối đa {len(self.choices)} đặc điểm (bạn gửi {len(values)}).")
+        known = {str(slug) for slug, _ in self.choices}
+        return list(dict.fromkeys(v for v in values if isinstance(v, str) and v in known))
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label="Tìm", required=False, max_length=200,
                         widget=forms.TextInput(attrs={"placeholder": "máy lạnh, gần trường, q10, dưới 3tr…",
@@ -73,13 +86,25 @@ class SearchForm(forms.Form):
     loai = forms.ChoiceField(label="Loại phòng", required=False, choices=[("", "Tất cả"), *RoomType.choices])
     so_nguoi = forms.IntegerField(label="Số người ở", required=False, min_value=1, max_value=50)
     coc_den = PriceFilterField(label="Cọc tối đa", required=False, max_length=40)
-    dac_diem = forms.MultipleChoiceField(label="Đặc điểm", required=False, widget=forms.CheckboxSelectMultiple)
+    dac_diem = TagFilterField(label="Đặc điểm", required=False, widget=forms.CheckboxSelectMultiple)
     sap_xep = forms.ChoiceField(label="Sắp xếp", required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dac_diem"].choices = list(Tag.objects.values_list("slug", "name"))
         self.fields["tinh"].choices = [("", "Cả nước")] + [(p.code, p.short) for p in PLACES().provinces.values()]
+
+    def clean(self):
+        """No parameter may repeat more often than ``dac_diem`` may (the vocabulary's size): the
+        others take one value, and a URL repeating them thousands of times is refused, not read."""
+        cleaned = super().clean()
+        limit = max(len(self.fields["dac_diem"].choices), 1)
+        lists = self.data.lists() if hasattr(self.data, "lists") else []
+        for name, values in lists:
+            if name != "dac_diem" and len(values) > limit:
+                self.add_error(name if name in self.fields else None,
+                               f"Tham số “{name[:30]}” lặp lại {len(values)} lần (tối đa {limit}).")
+        return cleaned
 
 
 @dataclass
@@ -254,6 +279,25 @@ def _confirmed(tag_ids: dict[str, int], slug: str):
     return RoomTag.objects.filter(tag_id=tag_ids.get(slug, -1), status=RoomTag.Status.CONFIRMED).values("room_id")
 
 
+def _with_all_confirmed(tag_ids: dict[str, int], slugs: list[str]):
+    """Rooms with every one of ``slugs`` confirmed: one aggregate over the tag rows (one decision
+    per room and tag, so a room qualifies when it has as many confirmed rows as tags asked), a
+    query whose shape does not grow with the number of tags."""
+    ids = sorted({tag_ids.get(slug, -1) for slug in slugs})
+    if len(ids) == 1:
+        return _confirmed(tag_ids, slugs[0])
+    return (RoomTag.objects.filter(tag_id__in=ids, status=RoomTag.Status.CONFIRMED).order_by()
+            .values("room_id").annotate(n=Count("*")).filter(n=len(ids)).values("room_id"))
+
+
+def _with_any_confirmed(tag_ids: dict[str, int], slugs: list[str]):
+    """Rooms with any of ``slugs`` confirmed (one semi-join, whatever their number)."""
+    ids = sorted({tag_ids.get(slug, -1) for slug in slugs})
+    if len(ids) == 1:
+        return _confirmed(tag_ids, slugs[0])
+    return RoomTag.objects.filter(tag_id__in=ids, status=RoomTag.Status.CONFIRMED).values("room_id")
+
+
 def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
     """Rooms whose stored text has a word starting with each of ``words``."""
     if not words:
@@ -270,10 +314,10 @@ def search_rooms(rq: RenterQuery) -> QuerySet:
     """The listed rooms matching ``rq``, in its sort order."""
     qs = Room.objects.filter(is_listed=True)
     tag_ids = dict(Tag.objects.values_list("slug", "pk"))
-    for slug in rq.tags:  # every tag required (AND): one semi-join per tag
-        qs = qs.filter(pk__in=_confirmed(tag_ids, slug))
-    for slug in rq.excluded_tags:
-        qs = qs.exclude(pk__in=_confirmed(tag_ids, slug))
+    if rq.tags:  # every tag required (AND)
+        qs = qs.filter(pk__in=_with_all_confirmed(tag_ids, rq.tags))
+    if rq.excluded_tags:
+        qs = qs.exclude(pk__in=_with_any_confirmed(tag_ids, rq.excluded_tags))
     if rq.room_type:
         same = Q(room_type=rq.room_type)
         qs = qs.filter(same | Q(pk__in=_confirmed(tag_ids, rq.room_type)) if rq.room_type in TAG_ROOM_TYPES else same)

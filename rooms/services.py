@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.db import transaction
 
 from tagging.jobs import queue_tagging
@@ -11,9 +12,23 @@ from photos.processing import ProcessedPhoto
 from .models import Room, RoomImage
 
 
+class EditConflict(Exception):
+    """The room was saved elsewhere (another tab, another device) after this edit's form was loaded."""
+
+    message = ("Phòng đã được sửa ở nơi khác (một tab hoặc thiết bị khác) sau khi bạn mở trang này. "
+               "Dưới đây là thông tin mới nhất; hãy sửa lại rồi lưu.")
+
+
+class TooManyPhotos(Exception):
+    """Saving would leave the room with more than ROOM_MAX_PHOTOS photos (counted under the lock)."""
+
+    def __init__(self, existing: int, adding: int):
+        super().__init__(f"Mỗi phòng có tối đa {settings.ROOM_MAX_PHOTOS} ảnh (đang có {existing}, thêm {adding}).")
+
+
 def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhoto],
               remove_photo_ids: list[int] = (), photo_order: list[int] = (), cover_id: int | None = None,
-              accept_suggestions: bool = False) -> tuple[Room, bool]:
+              accept_suggestions: bool = False, loaded_version: str = "") -> tuple[Room, bool]:
     """Save ``room`` (new or edited) with its photos; returns (room, tagging_queued).
 
     All or nothing: if anything fails, no row is written and no photo file is left behind.
@@ -22,16 +37,28 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
     lists existing photo ids in the landlord's order (new photos follow); ``cover_id`` is the
     photo the landlord chose as cover.  ``accept_suggestions``: confirm the pre-ticked suggestions
     once tagging finishes (bulk import).
+
+    Edits of one room are serialised: the room's row is locked for the transaction, the photo
+    limit is checked under the lock (TooManyPhotos), and an edit whose form was loaded before the
+    room's last save (``loaded_version``, its ``Room.edit_version`` then) is refused (EditConflict) instead
+    of overwriting what the other edit saved.
     """
     is_new = room.pk is None
     text_changed = is_new
-    if not is_new:
-        before = Room.objects.get(pk=room.pk)
-        text_changed = (before.title, before.description) != (room.title, room.description)
     room.price_vnd, room.area_m2 = price_vnd, area_m2
     written: list[RoomImage] = []
     try:
         with transaction.atomic():
+            if not is_new:
+                before = Room.objects.select_for_update().get(pk=room.pk)
+                if loaded_version and before.edit_version != loaded_version:
+                    raise EditConflict(EditConflict.message)
+                text_changed = (before.title, before.description) != (room.title, room.description)
+                room.cover_id = before.cover_id      # the cover as stored now (a removed photo is no cover)
+                existing = before.images.count()
+                leaving = before.images.filter(pk__in=remove_photo_ids).count() if remove_photo_ids else 0
+                if existing - leaving + len(photos) > settings.ROOM_MAX_PHOTOS:
+                    raise TooManyPhotos(existing - leaving, len(photos))
             room.save()
             removed = list(room.images.filter(pk__in=remove_photo_ids)) if remove_photo_ids else []
             for img in removed:
@@ -67,9 +94,7 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
         if is_new:
             room.pk = None
         raise
-    for storage, name in (file for img in removed for file in img.files()):
-        transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
-    return room, queued
+    return room, queued     # removed photos' files go once this commits (rooms.signals)
 
 
 def save_room_form(form, accept_suggestions: bool = False) -> tuple[Room, bool]:
@@ -80,13 +105,11 @@ def save_room_form(form, accept_suggestions: bool = False) -> tuple[Room, bool]:
     room.electricity_price_vnd, room.water_price_vnd = data["electricity_price"], data["water_price"]
     return save_room(room, price_vnd=data["price"], area_m2=data["area"], photos=data["photos"],
                      remove_photo_ids=data.get("remove_photos") or [], photo_order=form.photo_order(),
-                     cover_id=data.get("cover_photo"), accept_suggestions=accept_suggestions)
+                     cover_id=data.get("cover_photo"), accept_suggestions=accept_suggestions,
+                     loaded_version=data.get("loaded_version") or "")
 
 
 def delete_room(room: Room) -> None:
-    """Delete a room with its photos, tags and jobs; photo files go once the deletion commits."""
-    files = [file for img in room.images.all() for file in img.files()]
-    with transaction.atomic():
-        room.delete()
-        for storage, name in files:
-            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+    """Delete a room with its photos, tags and jobs; photo files go once the deletion commits
+    (rooms.signals, as for every other way a room or photo is deleted)."""
+    room.delete()

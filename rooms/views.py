@@ -16,7 +16,7 @@ from .forms import RoomForm, SignupForm
 from .models import Room
 from .places import PLACES
 from .search import SearchForm, district_names, result_page, search_rooms, tag_groups, understand, with_listing_details
-from .services import delete_room, save_room_form
+from .services import EditConflict, TooManyPhotos, delete_room, save_room_form
 
 PAGE_SIZE = 12
 
@@ -24,7 +24,11 @@ PAGE_SIZE = 12
 def search(request):
     """Renter search: the box read like a listing, filters, per-tag counts, sorting, pages."""
     form = SearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()             # an invalid filter is shown with its error and left out;
+        data = form.cleaned_data    # the valid ones still apply
+
     rq = understand(data, request.GET)
     page, counts = result_page(search_rooms(rq), request.GET.get("trang"), PAGE_SIZE)
     query = request.GET.copy()
@@ -64,13 +68,23 @@ def room_edit(request, pk):
 def _room_form(request, room):
     form = RoomForm(request.POST or None, request.FILES or None, instance=room)
     if request.method == "POST" and form.is_valid():
-        room, _ = save_room_form(form)
+        try:
+            room, _ = save_room_form(form)
+        except EditConflict as exc:        # saved elsewhere since this form was loaded: show the newer room
+            room = own_room(request, room.pk)
+            return _render_form(request, RoomForm(instance=room), room, status=409, conflict=str(exc))
+        except TooManyPhotos as exc:       # photos added elsewhere meanwhile
+            form.add_error("photos", str(exc))
+            return _render_form(request, form, room, status=400)
         messages.success(request, "Đã lưu phòng. Hãy xem và xác nhận các đặc điểm được gợi ý.")
         return redirect("room_tags", pk=room.pk)
-    status = 400 if form.is_bound else 200
+    return _render_form(request, form, room, status=400 if form.is_bound else 200)
+
+
+def _render_form(request, form, room, status, conflict=""):
     province = PLACES().province(form["city"].value() or "")
     return render(request, "rooms/form.html", {
-        "form": form, "room": room if room.pk else None,
+        "form": form, "room": room if room.pk else None, "conflict": conflict,
         "districts": [d.name for d in PLACES().old_districts_of(province.code)] if province else [],
         "wards": [w.name for w in PLACES().wards_of(province.code)] if province else []}, status=status)
 

@@ -161,12 +161,14 @@ class TagSuggestionAdmin(ModelCardMixin, admin.ModelAdmin):
     def conflict_note(self, obj):
         return obj.get_conflict_display() if obj.conflict else "—"
 
-    @admin.action(description="Chấp nhận (xác nhận đặc điểm cho phòng)")
+    # Both change rooms' tags: only for staff allowed to change suggestions (hidden from the others,
+    # and refused if posted anyway).
+    @admin.action(description="Chấp nhận (xác nhận đặc điểm cho phòng)", permissions=["change"])
     def accept(self, request, queryset):
         n = review_suggestions(queryset, request.user, accept=True)
         self.message_user(request, f"Đã chấp nhận {n} gợi ý.", messages.SUCCESS)
 
-    @admin.action(description="Từ chối")
+    @admin.action(description="Từ chối", permissions=["change"])
     def reject(self, request, queryset):
         n = review_suggestions(queryset, request.user, accept=False)
         self.message_user(request, f"Đã từ chối {n} gợi ý.", messages.SUCCESS)

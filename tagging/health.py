@@ -1,4 +1,10 @@
-"""What /health reports: database, task broker, model; within HEALTH_DEADLINE whatever is down."""
+"""Liveness and readiness, as container platforms probe them.
+
+``/health`` (liveness): the process answers; it touches nothing else, so a slow database or a model
+still loading never gets a healthy process restarted.  ``/ready`` (readiness): the model is loaded,
+the database and the task broker answer, within HEALTH_DEADLINE; 503 until then (a new process
+loads its model in the background from its start, config.wsgi), so a load balancer sends it no
+traffic before it can serve."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -56,7 +62,15 @@ def _model() -> tuple[bool, str | None, str | None]:
 _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="health")
 
 
-def health_status() -> dict:
+def liveness() -> dict:
+    """The process answers; the model's version once it is loaded (never loaded by this)."""
+    from .services import loaded_tagger
+
+    tagger = loaded_tagger()
+    return {"status": "ok", "model_loaded": tagger is not None, "model_version": tagger.version if tagger else None}
+
+
+def readiness() -> dict:
     checks = {"database": _pool.submit(_database), "broker": _pool.submit(_broker), "model": _pool.submit(_model)}
     wait(checks.values(), timeout=HEALTH_DEADLINE)
     result = {name: (f.result() if f.done() else None) for name, f in checks.items()}

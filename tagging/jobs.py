@@ -8,16 +8,21 @@ Failures: a transient one (database, broker, file system) is retried by the task
 and, once its retries are spent, again later by the requeue; a permanent one (a text too long, an
 unreadable photo) fails once with a message the landlord understands.  ``requeue_stale()`` runs
 every 30 s under Celery beat (``tagging.requeue_stale_jobs``): it sends again the jobs of a dead
-worker (running for over a minute since ``started_at``), jobs the broker did not take (unsent for
-30 s), jobs whose message was lost (queued for over five minutes since ``enqueued_at``) and failed
-transient jobs whose ``retry_after`` passed.
+worker (running for over a minute since ``started_at``), jobs a worker took but never started
+(``received_at`` over 45 s ago: with late acks and a prefetch of one a live worker starts a job it
+takes at once, so its worker died), jobs the broker did not take (unsent for 30 s), jobs whose
+message was lost (queued for over five minutes since ``enqueued_at``: a healthy backlog waits in the
+broker, never taken, and is not sent twice) and failed transient jobs whose ``retry_after`` passed.
+A dead worker's unacknowledged message also comes back from Redis after the broker's visibility
+timeout (an hour, settings), long after the requeue sent it again: that late copy finds its job
+done and does nothing, so no job runs twice to completion.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
@@ -28,7 +33,8 @@ from .services import TextTooLong, suggest_tags
 log = logging.getLogger(__name__)
 
 STALE_RUNNING = timedelta(seconds=60)       # a job takes seconds; a minute means its worker died
-STALE_QUEUED = timedelta(minutes=5)         # sent but never started: the message was lost
+STALE_QUEUED = timedelta(minutes=5)         # sent but never taken by a worker: the message was lost
+STALE_RECEIVED = timedelta(seconds=45)      # taken by a worker that never started it: that worker died
 RETRY_LATER = timedelta(minutes=5)          # a transient failure out of quick retries waits this long
 MAX_ATTEMPTS = 12                           # in all, after which a transient failure stays failed
 NOT_SENT = timedelta(seconds=30)            # a job the broker did not take is sent again after this
@@ -109,8 +115,8 @@ def run_job(job_id: int) -> TaggingJob | None:
 
     tags = {t.slug: t for t in Tag.objects.filter(slug__in=[s.slug for s in result.suggestions])}
     with transaction.atomic():
-        job = TaggingJob.objects.select_for_update().get(pk=job_id)
-        if job.status == TaggingJob.Status.DONE:  # another delivery finished first
+        job = TaggingJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status == TaggingJob.Status.DONE:  # room deleted meanwhile / another delivery won
             return job
         TagSuggestion.objects.filter(job=job).delete()
         TagSuggestion.objects.bulk_create([
@@ -146,6 +152,11 @@ def record_failure(job_id: int, exc: BaseException, final: bool) -> bool:
     return False
 
 
+def mark_received(job_id: int) -> None:
+    """A worker took the job's message (Celery's task_received, in the worker's main process)."""
+    TaggingJob.objects.filter(pk=job_id, status=TaggingJob.Status.QUEUED).update(received_at=timezone.now())
+
+
 def latest_job(room) -> TaggingJob | None:
     return room.tagging_jobs.order_by("-created_at", "-id").first()
 
@@ -165,6 +176,7 @@ def stale_jobs(now=None):
     now = now or timezone.now()
     return TaggingJob.objects.filter(
         Q(status=TaggingJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING)
+        | Q(status=TaggingJob.Status.QUEUED, received_at__lt=now - STALE_RECEIVED)
         | Q(status=TaggingJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED)
         | Q(status=TaggingJob.Status.QUEUED, enqueued_at__isnull=True, created_at__lt=now - NOT_SENT)
         | Q(status=TaggingJob.Status.FAILED, permanent=False, retry_after__lte=now))
@@ -196,9 +208,15 @@ def rooms_to_retag(version: str):
 def retag_rooms(room_ids: list[int]) -> int:
     """Tag these rooms again now (a chunk of ``retag_all``): one job each, run here; people's
     decisions are kept by the tag rules (``decisions.reconcile``).  Returns how many were done."""
+    Room = TaggingJob._meta.get_field("room").related_model
+    existing = set(Room.objects.filter(pk__in=room_ids).values_list("pk", flat=True))
     done = 0
-    for room_id in room_ids:
-        job = TaggingJob.objects.create(room_id=room_id, reason="retag", enqueued_at=timezone.now())
+    for room_id in (pk for pk in room_ids if pk in existing):
+        try:     # a room deleted since (its job's foreign key fails, at the latest on commit) is skipped
+            with transaction.atomic():
+                job = TaggingJob.objects.create(room_id=room_id, reason="retag", enqueued_at=timezone.now())
+        except IntegrityError:
+            continue
         try:
             run_job(job.pk)
             done += 1

@@ -48,6 +48,9 @@ class TaggingJob(models.Model):
     retry_after = models.DateTimeField("thử lại sau", null=True, blank=True)
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     enqueued_at = models.DateTimeField("gửi vào hàng đợi lúc", null=True, blank=True)
+    # A worker took the job's message (Celery's task_received) and has not started it yet: with late
+    # acknowledgement and a prefetch of one, a live worker starts it within moments.
+    received_at = models.DateTimeField("worker nhận lúc", null=True, blank=True)
     started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
     finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
 
@@ -74,9 +77,9 @@ class TaggingJob(models.Model):
         self.save(update_fields=["enqueued_at"])
 
     def mark_running(self) -> None:
-        self.status, self.started_at = self.Status.RUNNING, timezone.now()
+        self.status, self.started_at, self.received_at = self.Status.RUNNING, timezone.now(), None
         self.attempts += 1
-        self.save(update_fields=["status", "attempts", "started_at"])
+        self.save(update_fields=["status", "attempts", "started_at", "received_at"])
 
     def mark_done(self, model_version: str, mode: str) -> None:
         self.status, self.model_version, self.mode = self.Status.DONE, model_version, mode
@@ -100,7 +103,8 @@ class TaggingJob(models.Model):
     def requeue(self) -> None:
         """Back in the queue: a dead worker's job, a lost message, a transient failure's later try."""
         self.status, self.retry_after, self.enqueued_at = self.Status.QUEUED, None, timezone.now()
-        self.save(update_fields=["status", "retry_after", "enqueued_at"])
+        self.received_at = None
+        self.save(update_fields=["status", "retry_after", "enqueued_at", "received_at"])
 
     @property
     def duration_ms(self) -> int | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,9 @@ from mlcore.vocab import default_vocabulary
 from .conflicts import find_conflict
 from .metrics import CACHE_LOOKUPS, INFERENCE_SECONDS
 from .models import Tag
+
+
+log = logging.getLogger(__name__)
 
 
 class TextTooLong(ValueError):
@@ -62,6 +66,24 @@ def get_tagger() -> Tagger:
             if tagger is None:
                 tagger = _tagger_cache[spec] = load_tagger(spec)
     return tagger
+
+
+def loaded_tagger() -> Tagger | None:
+    """The tagger if this process has loaded it already (nothing is loaded here)."""
+    return _tagger_cache.get(settings.MLCORE_CHECKPOINT)
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Load and warm the tagger in a daemon thread (a web process at start: ready sooner)."""
+    def run():
+        try:
+            warm_up()
+        except Exception:   # /ready reports it; a request that needs the model tries again
+            log.exception("could not load the tagger")
+
+    thread = threading.Thread(target=run, name="tagger-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # The checkpoint's promotion figures shown beside the model version (mlcore.gate's names).

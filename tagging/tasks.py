@@ -1,7 +1,7 @@
 import os
 
 from celery import shared_task
-from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+from celery.signals import task_received, worker_init, worker_process_init, worker_process_shutdown
 
 from . import jobs
 
@@ -28,6 +28,21 @@ def requeue_stale_jobs() -> str:
     messages and transient failures whose time has come are sent again."""
     sent, failed = jobs.requeue_stale()
     return f"requeued {sent}, could not send {failed}"
+
+
+@task_received.connect
+def _note_received_job(request=None, **kwargs):
+    """A worker took a tagging job's message: noted, so that if this worker dies before starting it
+    the requeue sends it again within a minute (tagging.jobs.STALE_RECEIVED).  A retry waiting
+    for its countdown (an ETA) is not noted: it is meant to wait."""
+    if request is None or request.name != run_tagging_job.name or request.eta:
+        return
+    try:
+        jobs.mark_received(int(request.args[0]))
+    except Exception:   # the note helps the requeue; never let it refuse a message
+        import logging
+
+        logging.getLogger(__name__).warning("could not note a received tagging job", exc_info=True)
 
 
 @worker_process_init.connect

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .api import ExtractFeaturesThrottle
-from .health import health_status
+from .health import liveness, readiness
 from .highlight import highlight
 from .models import Tag
 from .services import TextTooLong, suggest_tags
@@ -60,5 +60,11 @@ def metrics(request):
 
 @require_GET
 def health(request):
-    status = health_status()
+    """Liveness: 200 while the process answers (container platforms restart it otherwise)."""
+    return JsonResponse(liveness())
+
+
+def ready(request):
+    """Readiness: 200 once the model is loaded and the database and broker answer, else 503."""
+    status = readiness()
     return JsonResponse(status, status=200 if status["status"] == "ok" else 503)

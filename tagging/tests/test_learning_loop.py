@@ -1,7 +1,7 @@
 """The learning loop end to end, on a tiny model: rooms imported and tagged by the shipped model,
 people decide (a landlord on the tag page, an admin in the review queue), the decisions are
 exported, a new model is trained with them, the evaluation gate promotes it, and the site then
-uses it: /health names it and new suggestions come from it."""
+uses it: /ready names it and new suggestions come from it."""
 import json
 import subprocess
 import sys
@@ -81,8 +81,8 @@ def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
 
     # The site, restarted on the promoted model, names it and suggests with it.
     services._tagger_cache.clear()
-    health = client.get(reverse("health")).json()
-    assert health["model_version"] == "loop-2"
+    ready = client.get(reverse("ready")).json()
+    assert ready["model_version"] == "loop-2"
     listings.write_text(json.dumps({"external_id": "r9", "title": "Phòng mới", "description": "Phòng có máy lạnh",
                                     "price": "3tr", "area_m2": 20, "address": "9 Đường A",
                                     "district": "Quận 1", "city": "TP. Hồ Chí Minh"}, ensure_ascii=False) + "\n",
