@@ -195,7 +195,7 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["ALLOWED_HOSTS"] = "testserver"      # whole requests through django.test.Client
     setup_database()

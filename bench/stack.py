@@ -128,9 +128,9 @@ class ProductionStack:
                     "CELERY_BROKER_URL": REDIS_DB, "CACHE_URL": REDIS_DB, "MEDIA_ROOT": str(self.tmp / "media"),
                     "STATIC_ROOT": str(self.tmp / "static"), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
                     "GUNICORN_ACCESS_LOG": "", "LOG_LEVEL": "WARNING", "SIGNUP_RATE": "10000/h",
-                    "EXTRACT_FEATURES_RATE": "100000/min", "DJANGO_SETTINGS_MODULE": "config.settings",
+                    "EXTRACT_FEATURES_RATE": "100000/min", "DJANGO_SETTINGS_MODULE": "config.settings.local",
                     "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
-                    # one metrics folder for the web and worker processes (README, production)
+                    # one metrics folder for the web and worker processes (docs/deployment.md)
                     "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "metrics"),
                     **(web_env or {})}
         (self.tmp / "metrics").mkdir()

@@ -156,7 +156,7 @@ def wait_for_jobs(stack, room_ids: list[int], timeout: float) -> dict[int, float
 def run_embedded(args, photos) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     os.environ.update({"MEDIA_ROOT": str(tmp / "media"), "LOG_LEVEL": "WARNING",
-                       "DJANGO_SETTINGS_MODULE": "config.settings",
+                       "DJANGO_SETTINGS_MODULE": "config.settings.local",
                        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}"})
     for name in ("CELERY_BROKER_URL", "REDIS_URL", "CACHE_URL"):
         os.environ.pop(name, None)

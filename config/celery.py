@@ -3,7 +3,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")   # workers, beat: fail closed
 
 app = Celery("phongtro")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -21,7 +21,7 @@ class RejectNulBytes:
 class LimitRequestSize:
     """Refuse a request whose declared body is too large before anything reads it (413): a
     landlord's post with all its photos for signed-in users, one photo's worth for anyone else.
-    The proxy in front should refuse earlier still (README: client_max_body_size)."""
+    The proxy in front should refuse earlier still (docs/deployment.md: client_max_body_size)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from rooms import api as rooms_api
 from tagging import api as tagging_api
+from tagging import probes
 from tagging import views as tagging_views
 
 handler400 = "config.errors.bad_request"
@@ -23,9 +24,9 @@ urlpatterns = [
     path("", include("rooms.urls")),
     path("thu-gan-the/", tagging_views.try_tagger, name="try_tagger"),
     path("dac-diem/", tagging_views.vocabulary, name="vocabulary"),
-    path("health", tagging_views.health, name="health"),
-    path("ready", tagging_views.ready, name="ready"),
-    path("metrics", tagging_views.metrics, name="metrics"),
+    path("health", probes.health, name="health"),
+    path("ready", probes.ready, name="ready"),
+    path("metrics", probes.metrics, name="metrics"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/extract-features", tagging_api.extract_features, name="api_extract_features"),

@@ -2,7 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")   # gunicorn: fails closed
 application = get_wsgi_application()
 
 from config.database import limit_web_statements  # noqa: E402  (needs the settings loaded above)

@@ -76,7 +76,7 @@ def real_stack(transactional_db, settings, tmp_path):
            "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
                            f"{db['PORT'] or 5432}/{db['NAME']}",
            "CELERY_BROKER_URL": REDIS_URL, "MEDIA_ROOT": str(settings.MEDIA_ROOT), "CELERY_TASK_DEFAULT_QUEUE": queue,
-           "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"}
+           "DJANGO_SETTINGS_MODULE": "config.settings.local", "LOG_LEVEL": "WARNING"}
     workers = []
 
     class Stack:

@@ -178,6 +178,7 @@ def test_the_review_queue_at_1366_px_from_the_keyboard(browser_page, live_server
     assert page.locator("#result_list tbody tr").count() == 10
 
 
+@pytest.mark.slow
 def test_the_browser_shrinks_phone_photos_before_uploading(browser_page, live_server, tmp_path, vocabulary,
                                                            django_user_model):
     """A 12 MP camera photo with EXIF orientation 6 is scaled down and turned upright in the

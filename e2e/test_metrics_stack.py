@@ -1,4 +1,4 @@
-"""The production stack as the README runs it (gunicorn, a Celery worker with two pool processes,
+"""The production stack as docs/deployment.md runs it (gunicorn, a Celery worker with two pool processes,
 PostgreSQL, Redis, one Prometheus multi-process folder): after a landlord posts a room with a
 photo, the web's /metrics shows the job the worker ran, its inference time and the queue."""
 import re
@@ -24,6 +24,7 @@ def postgres_available() -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not redis_available(), reason="Redis is not running at 127.0.0.1:6379")
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL is not running at 127.0.0.1:5432")
 def test_the_webs_metrics_show_the_workers_tagging_job():

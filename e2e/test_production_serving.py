@@ -1,8 +1,7 @@
-"""The production recipe as the README writes it: gunicorn with DEBUG=0 serves the pages and, through
+"""The production recipe as docs/deployment.md writes it: gunicorn with DEBUG=0 serves the pages and, through
 whitenoise, their static files (hashed, compressed); logins work over plain HTTP without HTTPS=1."""
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -12,23 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from bench.stack import free_port  # noqa: E402  (one free_port for tests and benches)
+
 REPO = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
+@pytest.mark.slow
 @pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
 def test_gunicorn_serves_pages_static_files_and_logins(tmp_path):
     port = free_port()
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "127.0.0.1",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "STATIC_ROOT": str(tmp_path / "static"),
            "MEDIA_ROOT": str(tmp_path / "media"), "MLCORE_CHECKPOINT": "lexicon", "LOG_LEVEL": "WARNING",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "", "DJANGO_SETTINGS_MODULE": "config.settings"}
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "", "DJANGO_SETTINGS_MODULE": "config.settings.local"}
     for name in ("CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS", "CACHE_URL"):
         env.pop(name, None)
     for command in (["migrate", "-v0"], ["load_tags"], ["collectstatic", "--noinput", "-v0"]):

@@ -1,12 +1,15 @@
 """A landlord posts a room through the web form with a photo; a live Celery worker on Redis tags it
 in PostgreSQL; the landlord confirms tags; a renter finds the room by them on the search page and
 through the API.  A job queued while no worker runs is done once one starts."""
+import pytest
 import time
 
 from django.urls import reverse
 
 from e2e.conftest import wait_for
 from mlcore.checkpoint import checkpoint_version
+from mlcore.lexicon import LexiconTagger
+from mlcore.rules_version import versioned
 from mlcore.taggers import DEFAULT_CHECKPOINT
 from rooms.models import Room
 from tagging.models import TaggingJob
@@ -37,7 +40,8 @@ def test_post_tag_confirm_and_find_on_the_real_stack(real_stack, client, make_up
     elapsed = time.monotonic() - started
     print(f"\nupload -> suggestions on PostgreSQL + Redis + worker: {elapsed * 1000:.0f} ms "
           f"(job {job.duration_ms} ms from creation to done)")
-    assert job.attempts == 1 and job.model_version == checkpoint_version(DEFAULT_CHECKPOINT)  # the shipped model
+    assert job.attempts == 1 and job.model_version == versioned(checkpoint_version(DEFAULT_CHECKPOINT),
+                                                                 LexiconTagger().rules_hash)  # the shipped model
 
     page = client.get(reverse("room_tags", args=[room.pk])).content.decode()
     assert 'value="dieu_hoa" checked' in page and 'value="gan_truong" checked' in page
@@ -79,6 +83,7 @@ def test_a_job_waits_in_the_queue_while_no_worker_runs(real_stack, client, make_
     assert {"thang_may", "may_giat"} <= set(job.suggestions.values_list("tag__slug", flat=True))
 
 
+@pytest.mark.slow
 def test_an_edit_that_denies_a_tag_hides_it_on_the_real_stack(real_stack, browser_page, live_server, client,
                                                                 tmp_path, django_user_model):
     """Post "có máy lạnh" → confirm → edit to "không có máy lạnh": Điều hòa leaves public search and
@@ -128,6 +133,7 @@ def test_an_edit_that_denies_a_tag_hides_it_on_the_real_stack(real_stack, browse
     assert "1 đặc điểm cần xác nhận lại" in page.inner_text("main")
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_no_job_and_nobody_runs_a_command(real_stack, client, make_upload,
                                                                  django_user_model):
     """kill -9 of the worker with a job in flight: Celery beat's requeue and a fresh worker finish

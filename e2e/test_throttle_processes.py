@@ -16,13 +16,9 @@ import pytest
 
 from e2e.conftest import REDIS_URL, redis_available
 
+from bench.stack import free_port  # noqa: E402  (one free_port for tests and benches)
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def post(port: int, forwarded_for: str) -> int:
@@ -42,7 +38,7 @@ def post(port: int, forwarded_for: str) -> int:
 def test_rotating_x_forwarded_for_across_two_web_processes_does_not_reset_the_limit(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "CACHE_URL": REDIS_URL,
            "EXTRACT_FEATURES_RATE": "4/min", "MLCORE_CHECKPOINT": "lexicon", "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "config.settings", "TRUSTED_PROXIES": "0"}
+           "DJANGO_SETTINGS_MODULE": "config.settings.local", "TRUSTED_PROXIES": "0"}
     env.pop("CELERY_BROKER_URL", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True, timeout=300)
     import redis

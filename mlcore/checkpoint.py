@@ -48,7 +48,13 @@ def tagger_config(model: MultimodalTagger) -> TaggerConfig:
 def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str], *, thresholds: dict[str, float],
                     photo_thresholds: dict[str, float] | None = None, temperature: float = 1.0, version: str,
                     history: list[dict] | None = None, training: dict | None = None,
-                    evaluation: dict | None = None) -> Path:
+                    evaluation: dict | None = None, rules_hash: str | None = None) -> Path:
+    """Write a checkpoint; ``rules_hash`` names the lexicon rules, vocabulary and normaliser its
+    thresholds were tuned with (default: today's; the gate records the one its figures used)."""
+    if rules_hash is None:
+        from .lexicon import LexiconTagger
+
+        rules_hash = LexiconTagger().rules_hash
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = tagger_config(model)
@@ -56,7 +62,8 @@ def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str
     torch.save({"model_state_dict": state, "feature_vocab": {s: i for i, s in enumerate(slugs)},
                 "id2feature": {i: s for i, s in enumerate(slugs)}, "config": config.as_dict(),
                 "thresholds": thresholds, "photo_thresholds": photo_thresholds or {}, "temperature": temperature,
-                "version": version, "training": training or {}, "evaluation": evaluation or {},
+                "version": version, "rules_hash": rules_hash, "training": training or {},
+                "evaluation": evaluation or {},
                 # photo_thresholds apply to every tag only photos support (see mlcore.pipeline)
                 "threshold_rule": "photo_evidence"},
                folder / CHECKPOINT_FILE)

@@ -114,7 +114,7 @@ def cmd_train(args) -> int:
     print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
     # The fast runtime is part of the model: exported (and checked) before the gate times and scores it.
     from .config import resolve_path
-    from .runtime import export_with_data
+    from .export import export_with_data
 
     manifest = export_with_data(target, resolve_path(Path.cwd(), recipe["photos"]) if recipe.get("photos") else None,
                                 resolve_path(Path.cwd(), recipe["threshold_data"]) if recipe.get("threshold_data") else None)
@@ -140,7 +140,7 @@ def cmd_gate(args) -> int:
 
 def cmd_export_runtime(args) -> int:
     from .config import load_recipe
-    from .runtime import export_with_data
+    from .export import export_with_data
     from .taggers import DEFAULT_CHECKPOINT
 
     recipe = load_recipe(args.config)

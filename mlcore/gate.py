@@ -45,6 +45,7 @@ def figures(tagger: Tagger, sets: dict[str, list[Example]], vocab: TagVocabulary
     pairs_both = evaluate(sets["pairs"], tagger, vocab, modality="both")
     return {
         "version": tagger.version,
+        "rules_hash": getattr(tagger, "rules_hash", None),      # the rules these figures were measured with
         "dev_gold_micro_f1": text["micro_f1"], "dev_gold_macro_f1": text["macro_f1"],
         "photo_test_visual_micro_f1": photos["visual"]["micro_f1"],
         "photo_test_visual_precision": photos["visual"]["micro_precision"],
@@ -148,10 +149,11 @@ def run_gate(candidate_dir: Path, shipped_dir: Path | None, recipe: dict, base: 
     file = checkpoint_file(candidate_dir)
     data = torch.load(file, map_location="cpu", weights_only=False)
     data["evaluation"] = {k: v for k, v in candidate.items() if k != "photo_test_per_tag"}
+    data["rules_hash"] = candidate["rules_hash"]
     data["evaluation"]["gate"] = {"passed": result.passed, "reasons": result.reasons,
                                   "shipped_version": shipped["version"] if shipped else None}
     torch.save(data, file)
-    from .runtime import refresh_manifest
+    from .export import refresh_manifest
 
     refresh_manifest(candidate_dir)        # its export still serves the same weights
     if promote_to is not None and result.passed:

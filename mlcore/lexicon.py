@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .fast_patterns import LeftBounded, StartIndex, first_possible_start, may_match, required_literals
+from .rules_version import rules_hash, versioned
 from .lexicon_rules import ALIAS_CONFIDENCE, DROPPED_ALIASES, LISTING_RULES, RULES, ListingRule, Rule
 from .text import NormalizedText, has_diacritics, normalize, normalize_text, strip_diacritics_str
 from .vocab import TagVocabulary, default_vocabulary
@@ -147,7 +148,7 @@ class LexiconTagger:
     """Rule tagger over normalised Vietnamese; ``tag(text)`` -> list of :class:`TagMatch`."""
 
     name = "lexicon"
-    version = "lexicon-1"
+    engine_version = "lexicon-1"
     supports_images = False
     default_threshold = 0.5
 
@@ -161,6 +162,9 @@ class LexiconTagger:
         if unknown:
             raise ValueError(f"lexicon rules name tags missing from the vocabulary: {sorted(unknown)}")
         rules += _alias_rules(self.vocabulary, rules)
+        # The version names the rules, the vocabulary and the normaliser this tagger reads.
+        self.rules_hash = rules_hash(rules, self._listing_rules, self.vocabulary.tags)
+        self.version = versioned(self.engine_version, self.rules_hash)
         self._rules = [_compile(r) for r in rules]
         self._starts = StartIndex([p for cr in self._rules for p in (cr.accented, cr.folded) if p is not None])
 

@@ -24,7 +24,7 @@ from .vocab import TagVocabulary
 
 log = logging.getLogger(__name__)
 
-RUNTIME_DIR, MANIFEST = "runtime", "runtime.json"      # as mlcore.runtime (which imports PyTorch)
+RUNTIME_DIR, MANIFEST = "runtime", "runtime.json"      # where an export lives beside its checkpoint
 # Listings per piece when a batch is shared out between the cores.  ONNX Runtime is fastest per
 # listing on small pieces here (on one thread, ms per listing for the text encoder / image trunk:
 # 6.4 / 7.3 at 1 and 2 listings, 8.7 / 10.1 at 8: bigger activations leave the caches).

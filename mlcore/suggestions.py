@@ -14,6 +14,7 @@ from typing import Sequence
 
 from .calibration import FALLBACK_THRESHOLD
 from .lexicon import LexiconTagger, TagMatch
+from .rules_version import versioned
 from .vocab import TagVocabulary, default_vocabulary
 
 # Suggestions below this are not worth showing even unticked.
@@ -37,10 +38,15 @@ class CheckpointTagger:
         # Checkpoints before the photo head used photo thresholds only for listings without text;
         # they keep scoring as they did.
         self.photo_evidence_rule = meta.get("threshold_rule") == "photo_evidence"
-        self.version = meta.get("version", "multimodal")
         self.evaluation: dict = meta.get("evaluation") or {}      # the figures it was promoted with
         self.config = meta["config"]
         self.lexicon = LexiconTagger(self.vocabulary)
+        # The checkpoint's own name, the rules it reads now, and the rules its figures were
+        # measured with (None for checkpoints saved before rules were hashed).
+        self.checkpoint_version = meta.get("version", "multimodal")
+        self.rules_hash = self.lexicon.rules_hash
+        self.measured_rules_hash = meta.get("rules_hash")
+        self.version = versioned(self.checkpoint_version, self.rules_hash)
 
     def threshold(self, slug: str, has_text: bool = True, photo_only: bool = False) -> float:
         """The tag's threshold: ``photo_thresholds`` when only photos support it (a listing without

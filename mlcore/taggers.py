@@ -7,7 +7,7 @@ from typing import Protocol
 from .lexicon import LexiconTagger, TagMatch
 from .vocab import TagVocabulary
 
-# The shipped default checkpoint, and the one command that rebuilds it (see README).
+# The shipped default checkpoint, and the one command that rebuilds it (docs/model.md).
 DEFAULT_CHECKPOINT = Path(__file__).parent / "resources" / "default_model"
 DEFAULT_TRAIN_COMMAND = "python -m mlcore train --config configs/default_model.json --out mlcore/resources/default_model"
 

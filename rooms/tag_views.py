@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tagging.decisions import needs_recheck, save_landlord_tags, tag_choices
-from tagging.jobs import latest_job
+from tagging.models import TaggingJob
 
 from .views import own_room
 
@@ -25,7 +25,7 @@ def room_tags(request, pk):
             return redirect("room_tags", pk=room.pk)
         messages.success(request, f"Đã lưu {counts['confirmed']} đặc điểm cho phòng.")
         return redirect("room_detail", pk=room.pk)
-    job = latest_job(room)
+    job = TaggingJob.objects.latest_for(room)
     suggested, others = tag_choices(room)
     return render(request, "tagging/room_tags.html", {
         "room": room, "job": job, "suggested": suggested, "others": others,
@@ -39,6 +39,6 @@ def room_tags(request, pk):
 def room_tag_status(request, pk):
     """Polled by the tag page while a job runs."""
     room = own_room(request, pk)
-    job = latest_job(room)
+    job = TaggingJob.objects.latest_for(room)
     return JsonResponse({"job": job.pk if job else None, "status": job.status if job else None,
                          "finished": job.is_finished if job else True})

@@ -8,9 +8,8 @@ from django.views.decorators.http import require_http_methods
 
 from django.db.models import Count, Q
 
-from config.security import allow, client_ip
-from tagging.jobs import latest_job
-from tagging.models import RoomTag
+from guard import allow, client_ip
+from tagging.models import RoomTag, TaggingJob
 
 from .forms import RoomForm, SignupForm
 from .models import Room
@@ -106,7 +105,7 @@ def my_rooms(request):
     recheck = Count("room_tags", filter=Q(room_tags__status=RoomTag.Status.NEEDS_RECHECK))
     rooms = list(with_listing_details(Room.objects.filter(owner=request.user).annotate(recheck_count=recheck)))
     for room in rooms:
-        room.job = latest_job(room)
+        room.job = TaggingJob.objects.latest_for(room)
     return render(request, "rooms/my_rooms.html", {"rooms": rooms})
 
 

@@ -61,8 +61,7 @@ def needs_a_person(queryset):
     """Suggestions a person should look at: from the room's current analysis, not reviewed, the
     landlord (or an admin) has not decided that tag, and the model is unsure (confidence within
     REVIEW_MARGIN of its threshold) or text and photos disagree."""
-    current_job = (TaggingJob.objects.filter(room=OuterRef("room"), status=TaggingJob.Status.DONE)
-                   .order_by("-created_at", "-id").values("pk")[:1])
+    current_job = TaggingJob.objects.done().filter(room=OuterRef("room")).newest_first().values("pk")[:1]
     decided = RoomTag.objects.filter(room=OuterRef("room"), tag=OuterRef("tag")).exclude(source=RoomTag.Source.AUTO)
     return (queryset.alias(queue_margin=MARGIN)
             .filter(review=TagSuggestion.Review.PENDING, job=Subquery(current_job))

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .jobs import current_suggestions
 from .models import RoomTag, Tag, TagSuggestion
 
 PHOTO_EVIDENCE = "ảnh"
@@ -73,7 +72,7 @@ def tag_choices(room) -> tuple[list[TagChoice], list[TagChoice]]:
     (confirmed or removed) wins over the model; a tag waiting for another look is offered unticked.
     """
     decisions = {rt.tag_id: rt for rt in room.room_tags.all()}
-    suggestions = list(current_suggestions(room))
+    suggestions = list(TagSuggestion.objects.current_for(room))
     suggested_ids = {s.tag_id for s in suggestions}
     photos = list(room.images.all())
 
@@ -101,7 +100,7 @@ def save_landlord_tags(room, user, ticked_slugs: set[str]) -> dict[str, int]:
     unknown = ticked_slugs - set(tags)
     if unknown:
         raise ValueError(f"unknown tags: {sorted(unknown)}")
-    suggestions = {s.tag_id: s for s in current_suggestions(room)}
+    suggestions = {s.tag_id: s for s in TagSuggestion.objects.current_for(room)}
     existing = {rt.tag_id: rt for rt in room.room_tags.select_for_update()}
     ticked_ids = {tags[s].pk for s in ticked_slugs}
     confirmed = removed = 0
@@ -145,7 +144,7 @@ def reconcile(room, denied: set[str] = frozenset()) -> dict[str, int]:
     """Bring the room's tags in line with its newest suggestions (rules 2 and 3 above); ``denied``
     are the tags its text now explicitly denies ("không có máy lạnh").  Called when a tagging job
     finishes.  Returns counts of what changed."""
-    suggestions = {s.tag_id: s for s in current_suggestions(room)}
+    suggestions = {s.tag_id: s for s in TagSuggestion.objects.current_for(room)}
     pre_ticked = {tag_id for tag_id, s in suggestions.items() if s.above_threshold}
     denied_ids = set(Tag.objects.filter(slug__in=denied).values_list("pk", flat=True))
     rows = {rt.tag_id: rt for rt in room.room_tags.select_for_update()}

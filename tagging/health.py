@@ -38,7 +38,7 @@ def _broker() -> str:
             client.ping()
             client.close()
             return "ok"
-        from config.celery import app
+        from celery import current_app as app
 
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=1)

@@ -26,8 +26,11 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
+from celery import current_app
+
+from .decisions import accept_pre_ticked, reconcile
 from .metrics import log_job
-from .models import Tag, TaggingJob, TagSuggestion
+from .models import Tag, TaggingJob
 from .services import TextTooLong, suggest_tags
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ STALE_RECEIVED = timedelta(seconds=45)      # taken by a worker that never start
 RETRY_LATER = timedelta(minutes=5)          # a transient failure out of quick retries waits this long
 MAX_ATTEMPTS = 12                           # in all, after which a transient failure stays failed
 NOT_SENT = timedelta(seconds=30)            # a job the broker did not take is sent again after this
+RUN_TASK = "tagging.run_tagging_job"        # tagging.tasks, found by name (tasks import this module)
 SEND_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
 
 
@@ -88,11 +92,9 @@ def queue_tagging(room, reason: str = "created", accept_suggestions: bool = Fals
 
 def send_job(job_id: int) -> bool:
     """Hand a job to the task queue; False (job left queued, logged) when the broker is down."""
-    from .tasks import run_tagging_job
-
     TaggingJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())   # staleness counts from here
     try:   # a hung broker costs ~1 s: 0.5 s socket timeout (settings), one retry
-        run_tagging_job.apply_async(args=[job_id], retry=True, retry_policy=SEND_RETRY)
+        current_app.tasks[RUN_TASK].apply_async(args=[job_id], retry=True, retry_policy=SEND_RETRY)
     except Exception:  # broker unreachable or hung: the job stays queued, unsent; the requeue sends it
         log.exception("could not enqueue tagging job %s; it stays queued", job_id)
         TaggingJob.objects.filter(pk=job_id).update(enqueued_at=None)
@@ -110,25 +112,18 @@ def run_job(job_id: int) -> TaggingJob | None:
         job.mark_running()
 
     room = job.room
-    images = [img.image.path for img in room.images.all()]
-    result = suggest_tags(room.text_for_tagging, images)
+    photos = list(room.images.all())
+    result = suggest_tags(room.text_for_tagging, [img.image.path for img in photos],
+                          [img.content_sha256 for img in photos])
 
     tags = {t.slug: t for t in Tag.objects.filter(slug__in=[s.slug for s in result.suggestions])}
     with transaction.atomic():
         job = TaggingJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status == TaggingJob.Status.DONE:  # room deleted meanwhile / another delivery won
             return job
-        TagSuggestion.objects.filter(job=job).delete()
-        TagSuggestion.objects.bulk_create([
-            TagSuggestion(room=room, job=job, tag=tags[s.slug], confidence=s.confidence, threshold=s.threshold,
-                          evidence=s.evidence, source=s.source, model_version=result.model_version,
-                          conflict=s.conflict)
-            for s in result.suggestions if s.slug in tags])
-        job.mark_done(result.model_version, result.mode)
+        job.store_result(result, tags)
         transaction.on_commit(lambda job=job: log_job(job, "done", job.duration_ms / 1000 if job.duration_ms else None))
-        from .decisions import accept_pre_ticked, reconcile  # decisions reads this module's suggestions
-
-        reconcile(room, set(result.extra.get("denied", ())))
+        reconcile(room, set(result.denied))
         if job.accept_suggestions:
             accept_pre_ticked(room)
     return job
@@ -155,18 +150,6 @@ def record_failure(job_id: int, exc: BaseException, final: bool) -> bool:
 def mark_received(job_id: int) -> None:
     """A worker took the job's message (Celery's task_received, in the worker's main process)."""
     TaggingJob.objects.filter(pk=job_id, status=TaggingJob.Status.QUEUED).update(received_at=timezone.now())
-
-
-def latest_job(room) -> TaggingJob | None:
-    return room.tagging_jobs.order_by("-created_at", "-id").first()
-
-
-def current_suggestions(room):
-    """Suggestions of the room's latest finished job (most confident first)."""
-    job = room.tagging_jobs.filter(status=TaggingJob.Status.DONE).order_by("-created_at", "-id").first()
-    if job is None:
-        return TagSuggestion.objects.none()
-    return job.suggestions.select_related("tag").order_by("-confidence", "tag__position")
 
 
 def stale_jobs(now=None):
@@ -199,8 +182,7 @@ def rooms_to_retag(version: str):
     from django.db.models import OuterRef, Subquery
 
     Room = TaggingJob._meta.get_field("room").related_model     # the room model, without importing rooms
-    latest = (TaggingJob.objects.filter(room=OuterRef("pk"), status=TaggingJob.Status.DONE)
-              .order_by("-created_at", "-id").values("model_version")[:1])
+    latest = TaggingJob.objects.done().filter(room=OuterRef("pk")).newest_first().values("model_version")[:1]
     return (Room.objects.annotate(current_version=Subquery(latest))
             .exclude(current_version=version).order_by("pk").values_list("pk", flat=True))
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 
+from django.conf import settings
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
@@ -44,7 +45,7 @@ def registry():
     emptied before they start), every process's, so the web's /metrics counts the workers' jobs."""
     from prometheus_client import REGISTRY
 
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if not settings.PROMETHEUS_MULTIPROC_DIR:
         return REGISTRY
     merged = CollectorRegistry()
     multiprocess.MultiProcessCollector(merged)

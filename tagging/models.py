@@ -22,6 +22,31 @@ class Tag(models.Model):
         return self.name
 
 
+class TaggingJobQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by("-created_at", "-id")
+
+    def done(self):
+        return self.filter(status=TaggingJob.Status.DONE)
+
+    def latest_for(self, room) -> "TaggingJob | None":
+        """The room's newest job, whatever its state (the landlord's "đang phân tích…")."""
+        return self.filter(room=room).newest_first().first()
+
+    def latest_done(self, room) -> "TaggingJob | None":
+        """The room's current analysis: its newest finished job."""
+        return self.done().filter(room=room).newest_first().first()
+
+
+class TagSuggestionQuerySet(models.QuerySet):
+    def current_for(self, room):
+        """Suggestions of the room's current analysis (its newest finished job), most confident first."""
+        job = TaggingJob.objects.latest_done(room)
+        if job is None:
+            return self.none()
+        return self.filter(job=job).select_related("tag").order_by("-confidence", "tag__position")
+
+
 class TaggingJob(models.Model):
     """One run of the tagger over a room's text and photos (queued on save, run by a worker)."""
 
@@ -53,6 +78,8 @@ class TaggingJob(models.Model):
     received_at = models.DateTimeField("worker nhận lúc", null=True, blank=True)
     started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
     finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
+
+    objects = TaggingJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -87,6 +114,17 @@ class TaggingJob(models.Model):
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "model_version", "mode", "error", "message", "permanent", "retry_after",
                                  "finished_at"])
+
+    def store_result(self, result, tags: dict) -> None:
+        """The tagger's answer (a tagging.services.SuggestionResult) becomes this job's suggestions,
+        replacing any an earlier delivery wrote, and the job is done.  ``tags``: {slug: Tag}."""
+        self.suggestions.all().delete()
+        TagSuggestion.objects.bulk_create([
+            TagSuggestion(room_id=self.room_id, job=self, tag=tags[s.slug], confidence=s.confidence,
+                          threshold=s.threshold, evidence=s.evidence, source=s.source,
+                          model_version=result.model_version, conflict=s.conflict)
+            for s in result.suggestions if s.slug in tags])
+        self.mark_done(result.model_version, result.mode)
 
     def mark_retrying(self, error: str) -> None:
         """A transient failure; the task retries it shortly."""
@@ -143,6 +181,8 @@ class TagSuggestion(models.Model):
         ("text_denies", "ảnh cho thấy, văn bản nói không có"),
         ("photos_deny", "văn bản nói có, ảnh không thấy")])
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+
+    objects = TagSuggestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-confidence"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -49,7 +49,7 @@ class SuggestionResult:
     model_version: str
     mode: str                     # "text-only" | "multimodal"
     images_used: int = 0
-    extra: dict = field(default_factory=dict)
+    denied: tuple[str, ...] = ()  # tags the text says the room lacks ("không có máy lạnh")
 
 
 _tagger_lock = threading.Lock()
@@ -64,7 +64,7 @@ def get_tagger() -> Tagger:
         with _tagger_lock:
             tagger = _tagger_cache.get(spec)
             if tagger is None:
-                tagger = _tagger_cache[spec] = load_tagger(spec)
+                tagger = _tagger_cache[spec] = load_tagger(spec, runtime=settings.MLCORE_RUNTIME)
     return tagger
 
 
@@ -96,7 +96,11 @@ def model_card() -> dict:
     """The tagger in use for people to see: version, runtime, and the figures it was promoted with."""
     tagger = get_tagger()
     evaluation = getattr(tagger, "evaluation", {}) or {}
+    measured = getattr(tagger, "measured_rules_hash", getattr(tagger, "rules_hash", None))
     return {"version": tagger.version, "runtime": getattr(tagger, "runtime_name", "quy tắc (lexicon)"),
+            # the figures were measured with other rules than the ones read now (or unknown ones)
+            "rules_now": getattr(tagger, "rules_hash", None), "rules_measured": measured,
+            "rules_differ": bool(evaluation) and measured != getattr(tagger, "rules_hash", None),
             "figures": [(label, evaluation[key]) for key, label in MODEL_FIGURES if key in evaluation],
             "gate": (evaluation.get("gate") or {}).get("reasons", []),
             "replaced": (evaluation.get("gate") or {}).get("shipped_version")}
@@ -118,24 +122,27 @@ def warm_up() -> str:
 RESULT_CACHE_SECONDS = 7 * 24 * 3600
 
 
-def _result_key(text: str, images, version: str) -> str:
-    """Same text, same photo bytes, same model version: the same suggestions."""
+def _result_key(text: str, images, version: str, digests=()) -> str:
+    """Same text, same photo bytes, same model version: the same suggestions.  A photo's digest is
+    the SHA-256 stored with it (``RoomImage.content_sha256``) where given, else read from its file."""
     digest = hashlib.sha256(version.encode())
     digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
-    for path in images:
-        digest.update(b"\0" + hashlib.sha256(Path(path).read_bytes()).digest())
+    for i, path in enumerate(images):
+        known = digests[i] if i < len(digests) else ""
+        digest.update(b"\0" + (bytes.fromhex(known) if known else hashlib.sha256(Path(path).read_bytes()).digest()))
     return f"suggestions:{digest.hexdigest()}"
 
 
-def suggest_tags(text: str, images: list[str | Path] | tuple = ()) -> SuggestionResult:
+def suggest_tags(text: str, images: list[str | Path] | tuple = (), digests: list[str] | tuple = ()) -> SuggestionResult:
     """Suggested tags for a listing, most confident first; answered from the cache when the same
     text and photos were tagged by the same model version (the seed's "cache results for the
-    same text").  See :func:`compute_suggestions`."""
+    same text").  ``digests``: the photos' stored SHA-256, in order (spares reading them to hash).
+    See :func:`compute_suggestions`."""
     if len(text) > settings.TAGGING_MAX_TEXT_CHARS:
         raise TextTooLong(f"Mô tả quá dài (tối đa {settings.TAGGING_MAX_TEXT_CHARS} ký tự).")
     tagger = get_tagger()
     use_images = tuple(images) if tagger.supports_images else ()
-    key = _result_key(text, use_images, tagger.version)
+    key = _result_key(text, use_images, tagger.version, tuple(digests) if use_images else ())
     try:
         cached = cache.get(key)
     except Exception:        # an unreachable cache only costs the inference
@@ -179,7 +186,7 @@ def compute_suggestions(text: str, images: list[str | Path] | tuple = ()) -> Sug
         suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source,
                                       conflict))
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
-                            len(use_images), extra={"denied": denied})
+                            len(use_images), tuple(denied))
 
 
 def read_search_query(text: str) -> ParsedQuery:

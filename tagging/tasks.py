@@ -1,6 +1,5 @@
-import os
-
 from celery import shared_task
+from django.conf import settings
 from celery.signals import task_received, worker_init, worker_process_init, worker_process_shutdown
 
 from . import jobs
@@ -54,7 +53,7 @@ def _warm_pool_process(**kwargs):
 @worker_init.connect
 def _serve_worker_metrics(sender=None, **kwargs):
     """A worker serves its metrics at WORKER_METRICS_PORT (when set) for Prometheus to scrape."""
-    port = os.environ.get("WORKER_METRICS_PORT")
+    port = settings.WORKER_METRICS_PORT
     if port:
         from prometheus_client import start_http_server
 
@@ -66,7 +65,7 @@ def _serve_worker_metrics(sender=None, **kwargs):
 @worker_process_shutdown.connect
 def _forget_pool_process_metrics(pid=None, **kwargs):
     """Prometheus multi-process mode: a pool process that ends takes its live gauges with it."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())

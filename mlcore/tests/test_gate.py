@@ -1,5 +1,6 @@
 """The evaluation gate: a new model replaces the shipped one only when it wins on photos and
 holds on text."""
+import pytest
 from mlcore.gate import decide, format_gate
 
 
@@ -54,6 +55,7 @@ def test_the_shipped_model_is_not_its_own_candidate(tmp_path):
         run_gate(tmp_path / "shipped" / ".." / "shipped", tmp_path / "shipped", {})
 
 
+@pytest.mark.slow
 def test_run_gate_scores_both_models_saves_the_figures_and_promotes_a_winner(tmp_path):
     import json
 

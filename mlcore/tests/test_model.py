@@ -143,6 +143,7 @@ def test_an_absent_text_encoder_names_what_to_do(tmp_path):
         hf_text_encoder("vinai/phobert-base")
 
 
+@pytest.mark.slow
 def test_bench_measures_one_configuration_in_its_own_process():
     import subprocess
     import sys
@@ -214,13 +215,15 @@ def test_fine_tuning_only_the_last_image_stages_with_frozen_batch_norm():
     encoder = create_image_encoder("efficientnet_lite0", pretrained=True)
     encoder.train_last_stages(2)
     stages = encoder.stages()
-    assert all(p.requires_grad for s in stages[-2:] for p in s.parameters())
+    trained = [p for s in stages[-2:] for p in s.parameters()]
+    assert trained and all(p.requires_grad for p in trained)
     assert not any(p.requires_grad for s in stages[:-2] for p in s.parameters())
     encoder.train()
     norms = [m for m in encoder.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert norms and not any(m.training for m in norms)      # ImageNet statistics are kept
     scratch = create_image_encoder("resnet34", pretrained=False).train()
-    assert all(m.training for m in scratch.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    scratch_norms = [m for m in scratch.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert scratch_norms and all(m.training for m in scratch_norms)
 
 
 def test_photo_regions_let_an_object_in_a_corner_count_on_its_own(tiny_text):

@@ -73,7 +73,7 @@ def test_real_photo_labels_split_without_shared_groups():
     for name, ps in splits.items():
         for p in ps:
             assert seen.setdefault(p.group, name) == name
-    assert all(len(ps) > 40 for ps in splits.values())
+    assert len(splits) == 3 and all(len(ps) > 40 for ps in splits.values())
 
 
 def test_photo_split_cli_writes_photo_only_rows_that_evaluate_reads(labels, tmp_path):

@@ -11,8 +11,8 @@ pytest.importorskip("onnxruntime")
 from mlcore.encoders import ModelNotAvailable  # noqa: E402
 from mlcore.pipeline import FeatureExtractionPipeline  # noqa: E402
 from mlcore.checkpoint import load_checkpoint  # noqa: E402
-from mlcore.runtime import (RuntimeUnavailable, export_runtime, load_runtime, runtime_choice,  # noqa: E402
-                            weights_sha256)
+from mlcore.export import export_runtime  # noqa: E402
+from mlcore.runtime import RuntimeUnavailable, load_runtime, runtime_choice, weights_sha256  # noqa: E402
 from mlcore.taggers import DEFAULT_CHECKPOINT  # noqa: E402
 from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint  # noqa: E402
 
@@ -204,7 +204,7 @@ def test_a_process_serving_the_shipped_model_never_imports_pytorch(tmp_path):
 def test_a_checkpoint_changed_after_its_export_is_served_with_pytorch_until_refreshed(tmp_path):
     import shutil
 
-    from mlcore.runtime import refresh_manifest
+    from mlcore.export import refresh_manifest
     from mlcore.serving import load_serving_tagger
 
     folder = tmp_path / "model"

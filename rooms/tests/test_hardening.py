@@ -94,7 +94,7 @@ def test_https_switches_on_hsts_redirect_and_secure_cookies_together():
     assert check.returncode == 0 and "System check identified no issues" in check.stdout, check.stdout + check.stderr
     values = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
                              "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, "
-                             "s.CSRF_COOKIE_SECURE)"], cwd=REPO, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+                             "s.CSRF_COOKIE_SECURE)"], cwd=REPO, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.local"},
                             capture_output=True, text=True, timeout=120)
     assert values.stdout.split() == ["True", "31536000", "True", "True"], values.stderr
 

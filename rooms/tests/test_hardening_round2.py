@@ -155,7 +155,7 @@ def test_every_bad_import_row_is_its_own_error(tmp_path, vocabulary, committed, 
     assert report.created == 1 and Room.objects.get().external_id == "ext-8"
     lines = [int(e.split(":")[1]) for e in report.errors]
     assert lines == [1, 2, 3, 4, 5, 6, 7], report.errors
-    assert all(re.match(rf"{re.escape(str(path))}:\d+: \S", e) for e in report.errors)
+    assert report.errors and all(re.match(rf"{re.escape(str(path))}:\d+: \S", e) for e in report.errors)
     assert "quá lớn" in report.errors[5] and "dòng quá dài" in report.errors[6]
 
 

@@ -39,4 +39,4 @@ def test_load_demo_is_idempotent_and_confirms_tags(db, committed):
         call_command("load_demo")
     call_command("load_demo")
     assert Room.objects.count() == 6
-    assert all(room.confirmed_tags().exists() for room in Room.objects.all())
+    assert all(room.confirmed_tags().exists() for room in Room.objects.all())      # six rooms, each tagged

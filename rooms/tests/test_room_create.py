@@ -41,9 +41,9 @@ def test_post_room_with_photos_goes_to_the_tag_page_with_suggestions(landlord_cl
     assert room.price_vnd == 3_500_000 and str(room.area_m2) == "20.5"
     assert room.images.count() == 2
     names = [img.image.name for img in room.images.all()]
-    assert all(re.fullmatch(r"rooms/\d{4}/\d{2}/[0-9a-f]{32}\.(jpg|png)", n) for n in names)  # random names
+    assert len(names) == 2 and all(re.fullmatch(r"rooms/\d{4}/\d{2}/[0-9a-f]{32}\.(jpg|png)", n) for n in names)  # random names
     thumbs = [img.thumbnail.name for img in room.images.all()]
-    assert all(re.fullmatch(r"rooms/\d{4}/\d{2}/thumbs/[0-9a-f]{32}\.jpg", n) for n in thumbs)
+    assert len(thumbs) == 2 and all(re.fullmatch(r"rooms/\d{4}/\d{2}/thumbs/[0-9a-f]{32}\.jpg", n) for n in thumbs)
     assert len(media_files(settings)) == 4          # each photo and its thumbnail
     job = TaggingJob.objects.get(room=room)
     assert job.status == TaggingJob.Status.DONE and job.attempts == 1  # in-process on the embedded default

@@ -98,6 +98,7 @@ def _other_backend() -> str | None:
     return POSTGRES_URL if probe.returncode == 0 else None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_renter_queries_find_the_right_rooms_on_both_databases(client, vocabulary, settings, tmp_path):
     settings.MLCORE_CHECKPOINT = "default"          # the shipped model makes the suggestions

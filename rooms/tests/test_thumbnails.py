@@ -48,14 +48,14 @@ def test_a_removed_photo_and_a_deleted_room_take_their_thumbnails(landlord_clien
     room = room_factory(photos=[process_photo(make_upload("a.jpg")), process_photo(make_upload("b.jpg"))])
     first, second = room.images.order_by("position")
     paths = {img.pk: (img.image.path, img.thumbnail.path) for img in (first, second)}
-    assert all(os.path.exists(p) for pair in paths.values() for p in pair)
+    assert len(paths) == 2 and all(os.path.exists(p) for pair in paths.values() for p in pair)
     with committed():
         landlord_client.post(reverse("room_edit", args=[room.pk]), {
             "title": room.title, "description": room.description, "price": "3 triệu", "area": "20",
             "address": room.address, "district": room.district, "city": room.city, "is_listed": "on",
             "remove_photos": [first.pk]})
     assert not any(os.path.exists(p) for p in paths[first.pk])
-    assert all(os.path.exists(p) for p in paths[second.pk])
+    assert len(paths[second.pk]) == 2 and all(os.path.exists(p) for p in paths[second.pk])
     with committed():
         landlord_client.post(reverse("room_delete", args=[room.pk]))
     assert not any(os.path.exists(p) for p in paths[second.pk])

@@ -37,6 +37,7 @@ def test_the_landlord_gets_a_gentle_note(landlord_client, room_factory):
     assert "có vẻ cho thấy gác lửng, nhưng mô tả nói không có" in page
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not LABELS.exists(), reason="../shared/data/photos is not present (measurement data lives outside the repo)")
 def test_the_trusted_tags_earn_their_place_on_the_photo_test_split(tmp_path):
     """The shipped model's photo-only precision on the held-out photo test split, per tag (as

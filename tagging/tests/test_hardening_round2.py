@@ -50,7 +50,7 @@ def test_wrong_passwords_for_a_username_do_not_lock_its_owner_elsewhere(client, 
 def test_a_forged_forwarded_address_is_not_trusted(settings):
     from django.test import RequestFactory
 
-    from config.security import client_ip
+    from guard import client_ip
 
     settings.TRUSTED_PROXIES = 1
     request = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")

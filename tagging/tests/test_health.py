@@ -2,9 +2,12 @@ import pytest
 from django.urls import reverse
 
 from mlcore.checkpoint import checkpoint_version
+from mlcore.lexicon import LexiconTagger
+from mlcore.rules_version import versioned
 from mlcore.taggers import DEFAULT_CHECKPOINT
 
-DEFAULT_VERSION = checkpoint_version(DEFAULT_CHECKPOINT)   # the site's default tagger is the shipped model
+# the site's default tagger is the shipped model, reading today's rules
+DEFAULT_VERSION = versioned(checkpoint_version(DEFAULT_CHECKPOINT), LexiconTagger().rules_hash)
 
 
 @pytest.mark.django_db
@@ -60,7 +63,7 @@ def test_health_is_alive_on_the_first_call_of_a_new_process_while_ready_waits_fo
         "while ready[-1] != 200 and time.monotonic() < deadline:\n"
         "    time.sleep(0.5); ready.append(c.get('/ready').status_code)\n"
         "print(json.dumps({'health': first.status_code, 'ready': ready}))\n")
-    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
+    env = {**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "0",
            "SECRET_KEY": "x" * 50, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "ALLOWED_HOSTS": "testserver",
            "CELERY_BROKER_URL": "", "REDIS_URL": "", "CACHE_URL": "", "LOG_LEVEL": "ERROR"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=env, check=True, timeout=300)

@@ -33,7 +33,7 @@ def test_transient_failures_are_retried_then_left_for_the_requeue(room_factory, 
     job = jobs.queue_tagging(room, reason="retag")
     calls = []
 
-    def broken(text, images=()):
+    def broken(text, images=(), digests=()):
         calls.append(1)
         raise OperationalError("could not connect to server")
 
@@ -65,7 +65,7 @@ def test_a_permanent_failure_fails_once_with_a_message(room_factory, monkeypatch
     job = jobs.queue_tagging(room, reason="retag")
     calls = []
 
-    def broken(text, images=()):
+    def broken(text, images=(), digests=()):
         calls.append(1)
         raise error()
 
@@ -85,11 +85,11 @@ def test_a_transient_failure_recovers(room_factory, monkeypatch):
     real = jobs.suggest_tags
     calls = []
 
-    def flaky(text, images=()):
+    def flaky(text, images=(), digests=()):
         calls.append(1)
         if len(calls) == 1:
             raise ConnectionError("temporary")
-        return real(text, images)
+        return real(text, images, digests)
 
     monkeypatch.setattr(jobs, "suggest_tags", flaky)
     tasks.run_tagging_job.apply(args=[job.pk])
@@ -145,7 +145,7 @@ def test_model_is_loaded_once_per_process(settings, monkeypatch):
 
     loads = []
     real = services.load_tagger
-    monkeypatch.setattr(services, "load_tagger", lambda spec: loads.append(spec) or real(spec))
+    monkeypatch.setattr(services, "load_tagger", lambda spec, **kw: loads.append(spec) or real(spec, **kw))
     monkeypatch.setattr(services, "_tagger_cache", {})
     for _ in range(3):
         services.get_tagger()
@@ -161,3 +161,18 @@ def test_a_missing_model_is_a_clear_error(settings, monkeypatch, spec):
     monkeypatch.setattr(services, "_tagger_cache", {})
     with pytest.raises(TaggerNotFound, match="unknown model"):
         services.get_tagger()
+
+
+def test_a_fresh_django_process_knows_the_tasks_jobs_send_by_name():
+    """jobs sends tagging.run_tagging_job by name (no import back from jobs to tasks): every process
+    that sets Django up registers it (TaggingConfig.ready), the web's included."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c",
+                          "from celery import current_app; from tagging.jobs import RUN_TASK; "
+                          "print(RUN_TASK in current_app.tasks, current_app.main)"],
+                         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["True", "phongtro"]

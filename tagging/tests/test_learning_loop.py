@@ -16,9 +16,14 @@ pytest.importorskip("torch", reason="training needs torch")
 from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint, write_tiny_training_data  # noqa: E402
 from tagging.models import RoomTag, TagSuggestion  # noqa: E402
 
+from mlcore.lexicon import LexiconTagger  # noqa: E402
+from mlcore.rules_version import versioned  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
+RULES = LexiconTagger().rules_hash          # the rules every tagger of this test reads
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
         settings, client, admin_client, landlord, vocabulary, committed, tmp_path):
@@ -42,7 +47,7 @@ def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
     from rooms.models import Room
 
     first, second, _ = Room.objects.order_by("external_id")
-    assert TagSuggestion.objects.filter(room=first, model_version="loop-1").exists()
+    assert TagSuggestion.objects.filter(room=first, model_version=versioned("loop-1", RULES)).exists()
 
     # A landlord keeps some tags and removes the model's; an admin rejects a suggestion elsewhere.
     client.force_login(landlord)
@@ -82,7 +87,7 @@ def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
     # The site, restarted on the promoted model, names it and suggests with it.
     services._tagger_cache.clear()
     ready = client.get(reverse("ready")).json()
-    assert ready["model_version"] == "loop-2"
+    assert ready["model_version"] == versioned("loop-2", RULES)
     listings.write_text(json.dumps({"external_id": "r9", "title": "Phòng mới", "description": "Phòng có máy lạnh",
                                     "price": "3tr", "area_m2": 20, "address": "9 Đường A",
                                     "district": "Quận 1", "city": "TP. Hồ Chí Minh"}, ensure_ascii=False) + "\n",
@@ -90,7 +95,7 @@ def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
     with committed():
         call_command("import_listings", str(listings), "--owner", landlord.username, verbosity=0)
     new = Room.objects.get(external_id="r9")
-    assert new.tagging_jobs.get().model_version == "loop-2"
-    assert set(TagSuggestion.objects.filter(room=new).values_list("model_version", flat=True)) <= {"loop-2"}
+    assert new.tagging_jobs.get().model_version == versioned("loop-2", RULES)
+    assert set(TagSuggestion.objects.filter(room=new).values_list("model_version", flat=True)) <= {versioned("loop-2", RULES)}
     # People's decisions survive the switch (re-tagging keeps them).
     assert RoomTag.objects.get(room=second, tag__slug="dieu_hoa").status == RoomTag.Status.REMOVED

@@ -34,7 +34,7 @@ def test_other_photo_bytes_or_another_model_version_tag_again(counted, db, tmp_p
     photo.write_bytes(photo_bytes(color=(9, 9, 9)))                 # same path, other content
     services.suggest_tags("Phòng có wifi", [photo])
     assert len(counted) == 2
-    monkeypatch.setattr(type(tagger), "version", "lexicon-next", raising=False)
+    monkeypatch.setattr(tagger, "version", "lexicon-next")
     services.suggest_tags("Phòng có wifi", [photo])
     assert len(counted) == 3
 
@@ -50,3 +50,23 @@ def test_a_starting_worker_warms_the_model(monkeypatch):
     worker_init.send(sender=type("Worker", (), {"pool_cls": "celery.concurrency.solo:TaskPool"})())
     worker_init.send(sender=type("Worker", (), {"pool_cls": "celery.concurrency.prefork:TaskPool"})())
     assert warmed == [1, 1]                  # a prefork parent does not load it: its children do
+
+
+def test_stored_photo_digests_key_the_cache_without_reading_the_photos(counted, db, tmp_path, monkeypatch):
+    from conftest import photo_bytes
+
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(photo_bytes(color=(4, 5, 6)))
+    tagger = services.get_tagger()
+    monkeypatch.setattr(type(tagger), "supports_images", True, raising=False)
+    stored = "ab" * 32
+    services.suggest_tags("Phòng có wifi", [photo], [stored])
+
+    def unreadable(self):
+        raise AssertionError("the cache key read a photo whose digest was stored")
+
+    monkeypatch.setattr(services.Path, "read_bytes", unreadable)
+    services.suggest_tags("Phòng có wifi", [photo], [stored])
+    assert len(counted) == 1                                            # a hit, from the stored digest
+    services.suggest_tags("Phòng có wifi", [photo], ["cd" * 32])        # another photo: tagged again
+    assert len(counted) == 2

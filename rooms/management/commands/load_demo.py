@@ -10,7 +10,8 @@ from django.db import transaction
 from rooms.models import Room
 from rooms.services import save_room
 from tagging.decisions import save_landlord_tags
-from tagging.jobs import current_suggestions, latest_job, run_job
+from tagging.jobs import run_job
+from tagging.models import TaggingJob, TagSuggestion
 
 DEMO_OWNER = "chu_tro_mau"
 
@@ -73,10 +74,10 @@ class Command(BaseCommand):
                 room, _ = save_room(room, price_vnd=spec["price"], area_m2=Decimal(spec["area"]), photos=[])
             # Tag the demo rooms now, even where no worker is running yet (a job runs at most once
             # to completion, so the queued copy will find it done).
-            job = latest_job(room)
+            job = TaggingJob.objects.latest_for(room)
             if job is not None and not job.is_finished:
                 run_job(job.pk)
-            ticked = {s.tag.slug for s in current_suggestions(room) if s.above_threshold}
+            ticked = {s.tag.slug for s in TagSuggestion.objects.current_for(room) if s.above_threshold}
             if ticked:
                 save_landlord_tags(room, owner, ticked)
             made += 1

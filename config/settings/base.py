@@ -1,38 +1,33 @@
-"""Settings, read from environment variables with safe defaults.
+"""Settings shared by every way the site runs, read from the environment through one strict list
+(``config.settings.variables``).  ``local`` (manage.py, the tests) adds the embedded defaults;
+``production`` (the WSGI app, gunicorn, Celery) refuses to start without what it needs.
 
 Unset, everything falls back to the embedded default: SQLite in ``db.sqlite3``, tagging jobs run
 in-process, media under ``media/``.  ``DATABASE_URL=postgres://...`` selects PostgreSQL and
 ``CELERY_BROKER_URL=redis://...`` (or ``REDIS_URL``) sends tagging jobs to Celery workers.
 """
-import os
 import warnings
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from .variables import read
 
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = read("DEBUG", True)
+SECRET_KEY = read("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (docs/settings.md)")
     SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = read("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = read("CSRF_TRUSTED_ORIGINS", [])
 # How many proxies in front of the site add themselves to X-Forwarded-For (0: clients connect
 # directly, and a client's own X-Forwarded-For is ignored).  Rate limits and the login lockout key
-# on the address this yields (config.security.client_ip).
-TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+# on the address this yields (guard.client_ip).
+TRUSTED_PROXIES = read("TRUSTED_PROXIES", 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,12 +81,12 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        read("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         # In production connections are kept between requests (one per gunicorn thread, so a fixed
         # number) and checked before reuse; while developing (runserver starts a thread per request,
         # which would leave a connection behind each) they are closed after each request.
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0" if DEBUG else "60")), conn_health_checks=True,
+        conn_max_age=read("CONN_MAX_AGE", 0 if DEBUG else 60), conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -116,32 +111,35 @@ AUTHENTICATION_BACKENDS = [
 # django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from one client address,
 # or from one client address for any usernames, that client is locked for 15 minutes (site and
 # admin).  Never per username alone: one client's failures must not lock out another client who
-# knows the password.  The address is the project's own (config.security.client_ip: behind
-# TRUSTED_PROXIES proxies, the one the outermost trusted proxy saw).
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
-AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_LOCKOUT_HOURS", "0.25"))
+# knows the password.  The address is the project's own (behind
+# TRUSTED_PROXIES proxies, the one the outermost trusted proxy saw: guard.client_ip).
+AXES_FAILURE_LIMIT = read("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = read("LOGIN_LOCKOUT_HOURS", 0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "guard.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_VERBOSE = False
-SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "5/h")
+SIGNUP_RATE = read("SIGNUP_RATE", "5/h")
 # /metrics: Prometheus scrapes it with "Authorization: Bearer <METRICS_TOKEN>"; unset, only this machine.
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")           # new accounts per client address
+METRICS_TOKEN = read("METRICS_TOKEN", "")
+# A worker serves its metrics on this port; one folder for every process's metrics (multi-process).
+WORKER_METRICS_PORT = read("WORKER_METRICS_PORT")
+PROMETHEUS_MULTIPROC_DIR = read("PROMETHEUS_MULTIPROC_DIR", "")
 
 LANGUAGE_CODE = "vi"
 # Vietnamese for the admin strings Django's own translation lacks ("Show counts"…): locale/vi.
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Ho_Chi_Minh")
+TIME_ZONE = read("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(read("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # whitenoise serves collectstatic's output with content hashes in the names (cached for a year)
 # in production; while developing (and testing) the files are found where they are.
-STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STATIC_MANIFEST = read("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
@@ -151,10 +149,10 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 if not STATIC_MANIFEST:   # developing: no collectstatic output is expected, the finders serve the files
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(read("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Serve uploads from Django itself (the embedded default); turn off behind a real web server.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+SERVE_MEDIA = read("SERVE_MEDIA", True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_rooms"
@@ -163,40 +161,45 @@ LOGOUT_REDIRECT_URL = "search"
 # --- tagging ---------------------------------------------------------------------------------
 # Which tagger suggests tags: "default" (the multimodal model shipped in mlcore/resources/default_model),
 # "lexicon" (the rules alone) or the path of a trained checkpoint.
-MLCORE_CHECKPOINT = os.environ.get("MLCORE_CHECKPOINT", "default")
+MLCORE_CHECKPOINT = read("MLCORE_CHECKPOINT", "default")
+# How a checkpoint runs: "auto" (its ONNX Runtime export where it has one), "onnx" or "torch".
+MLCORE_RUNTIME = read("MLCORE_RUNTIME", "auto").lower()
+if MLCORE_RUNTIME not in ("auto", "onnx", "torch"):
+    raise ImproperlyConfigured(f"MLCORE_RUNTIME={MLCORE_RUNTIME!r}: use auto, onnx or torch (docs/settings.md)")
 # The longest listing text the tagger accepts (characters); longer input is refused with a message.
-TAGGING_MAX_TEXT_CHARS = int(os.environ.get("TAGGING_MAX_TEXT_CHARS", "20000"))
+TAGGING_MAX_TEXT_CHARS = read("TAGGING_MAX_TEXT_CHARS", 20000)
 
 # --- photos ----------------------------------------------------------------------------------
-ROOM_MAX_PHOTOS = int(os.environ.get("ROOM_MAX_PHOTOS", "10"))
-ROOM_PHOTO_MAX_BYTES = int(os.environ.get("ROOM_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
-ROOM_PHOTO_MAX_PIXELS = int(os.environ.get("ROOM_PHOTO_MAX_PIXELS", str(40_000_000)))
+ROOM_MAX_PHOTOS = read("ROOM_MAX_PHOTOS", 10)
+ROOM_PHOTO_MAX_BYTES = read("ROOM_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+ROOM_PHOTO_MAX_PIXELS = read("ROOM_PHOTO_MAX_PIXELS", 40_000_000)
 # Stored photos are at most this long (a phone screen is 1080-1440 px wide, at 1.5-2x density): a
 # 12 MP upload is decoded at half size (JPEG DCT scaling, 2000x1500) and stored as decoded, with no
 # resampling pass (photos.processing._jpeg_decode_size).
-ROOM_PHOTO_MAX_SIDE = int(os.environ.get("ROOM_PHOTO_MAX_SIDE", "2048"))
+ROOM_PHOTO_MAX_SIDE = read("ROOM_PHOTO_MAX_SIDE", 2048)
 # Lists (search results, the tag page) show a thumbnail this long, made at upload.
-ROOM_PHOTO_THUMB_SIDE = int(os.environ.get("ROOM_PHOTO_THUMB_SIDE", "480"))
+ROOM_PHOTO_THUMB_SIDE = read("ROOM_PHOTO_THUMB_SIDE", 480)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Whole-request limits, checked from Content-Length before the body is read (config.middleware).
 MAX_REQUEST_BYTES = ROOM_MAX_PHOTOS * ROOM_PHOTO_MAX_BYTES + 1024 * 1024
 ANON_MAX_REQUEST_BYTES = ROOM_PHOTO_MAX_BYTES + 1024 * 1024
 # Decoding cost, bounded before decoding: pixels per photo (ROOM_PHOTO_MAX_PIXELS), the longest
 # side, the most elongated shape, and the pixels of all photos of one request together.
-ROOM_PHOTO_MAX_EDGE = int(os.environ.get("ROOM_PHOTO_MAX_EDGE", "12000"))
+ROOM_PHOTO_MAX_EDGE = read("ROOM_PHOTO_MAX_EDGE", 12000)
 ROOM_PHOTO_MAX_ASPECT = 8
-REQUEST_MAX_PIXELS = int(os.environ.get("REQUEST_MAX_PIXELS", str(120_000_000)))
+REQUEST_MAX_PIXELS = read("REQUEST_MAX_PIXELS", 120_000_000)
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 # Web processes (config.wsgi): PostgreSQL cancels any statement of a request that runs longer than
 # this, so that no request holds a query (and a connection) for minutes.  0 turns it off.
-WEB_STATEMENT_TIMEOUT_MS = int(os.environ.get("WEB_STATEMENT_TIMEOUT_MS", "10000"))
+WEB_STATEMENT_TIMEOUT_MS = read("WEB_STATEMENT_TIMEOUT_MS", 10000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- cache: rate limits shared by every web process --------------------------------------------
 # Redis when there is one (CACHE_URL, else the broker's Redis), so that N web processes share one
 # count; a process-local cache on the embedded default.  Short timeouts: a hung Redis costs a
-# request at most a second, and the limits then let requests through (config.security).
-CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
+# request at most a second, and the limits then let requests through (guard.allow).
+CELERY_BROKER_URL = read("CELERY_BROKER_URL") or read("REDIS_URL") or ""
+CACHE_URL = read("CACHE_URL") or CELERY_BROKER_URL
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
                           "KEY_PREFIX": "phongtro",
@@ -205,7 +208,6 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery ----------------------------------------------------------------------------------
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
 # No broker configured: run tasks in-process (the embedded default needs no servers).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -227,10 +229,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 # `celery -A config beat` (one per deployment) sends the requeue every 30 s: a job whose worker
 # died is running again within ~90 s, with no manual command (tagging.jobs.requeue_stale).
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_TASK_DEFAULT_QUEUE = read("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-tagging-jobs": {"task": "tagging.requeue_stale_jobs",
-                                   "schedule": float(os.environ.get("REQUEUE_EVERY_SECONDS", "30"))},
+                                   "schedule": read("REQUEUE_EVERY_SECONDS", 30.0)},
 }
 
 # --- API -------------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_RATES": {"extract_features": os.environ.get("EXTRACT_FEATURES_RATE", "120/min")},
+    "DEFAULT_THROTTLE_RATES": {"extract_features": read("EXTRACT_FEATURES_RATE", "120/min")},
     "NUM_PROXIES": TRUSTED_PROXIES,       # the client address: never a made-up X-Forwarded-For
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
@@ -254,7 +256,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": read("LOG_LEVEL", "INFO").upper()},
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
@@ -262,7 +264,7 @@ LOGGING = {
 # HTTPS=1 (the site is served over TLS, usually by a proxy in front): redirect HTTP to HTTPS, HSTS
 # for a year, secure cookies, all together.  Without it cookies work over plain HTTP (the
 # embedded default, a LAN test), since secure cookies over HTTP make every login fail with 403.
-HTTPS = env_bool("HTTPS", False)
+HTTPS = read("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
