@@ -5,9 +5,11 @@
    its tags, marked automatic (``RoomTag.Source.AUTO``), so it can be found from the first minute;
    the landlord is reminded after posting and in "Phòng của tôi".
 3. After an edit, re-tagging reconciles (``reconcile``):
-   * a confirmed suggestion whose evidence is gone, or that the new text denies, moves to
-     "cần xác nhận lại": hidden from renters, the landlord warned on the tag page and in
-     "Phòng của tôi"; it is restored if its evidence comes back;
+   * a confirmed suggestion whose evidence is gone in kind (its words left the text and no photo
+     shows it any more), or that the new text denies, moves to "cần xác nhận lại": hidden from
+     renters, the landlord warned with the true reason on the tag page and in "Phòng của tôi";
+     it is restored if its evidence comes back.  A model's confidence drifting across its
+     threshold with the same words and photos never reopens a person's decision;
    * a tag the landlord added by hand stays, unless the new text denies it;
    * a suggestion the landlord removed comes back only when the text about it changed;
    * automatic tags follow the latest suggestions.
@@ -63,6 +65,29 @@ def evidence_key(suggestion: TagSuggestion | None) -> str:
     if suggestion.photo_index is not None:
         words.append(PHOTO_EVIDENCE)
     return " | ".join(words)
+
+
+def evidence_gone(rt: RoomTag, suggestion: TagSuggestion | None, room) -> str:
+    """Why a person's confirmation of a suggested tag no longer stands, or "" while it does.
+
+    Only evidence that changed in kind reopens a decision: the words that supported it are no
+    longer in the text and no photo shows it any more (its photo was removed).  A model's
+    confidence drifting across the threshold with the same words and photos reopens nothing."""
+    recorded = [part for part in rt.evidence_text.split(" | ") if part]
+    words = [part for part in recorded if part != PHOTO_EVIDENCE]
+    text = " ".join(room.text_for_tagging.lower().split())
+    if any(word in text for word in words):
+        return ""
+    if suggestion is not None and suggestion.photo_index is not None and (PHOTO_EVIDENCE in recorded or not words):
+        return ""                                      # a photo still shows it
+    if not recorded:                                   # decided before evidence was recorded
+        return "" if suggestion is not None and suggestion.above_threshold else \
+            "Mô tả và ảnh mới không còn cho thấy đặc điểm này."
+    if words and PHOTO_EVIDENCE in recorded:
+        return f"Mô tả mới không còn “{words[0]}”, và ảnh cho thấy đặc điểm này đã bị xóa."
+    if words:
+        return f"Mô tả mới không còn “{'”, “'.join(words)}”."
+    return "Ảnh cho thấy đặc điểm này đã bị xóa."
 
 
 def tag_choices(room) -> tuple[list[TagChoice], list[TagChoice]]:
@@ -163,17 +188,17 @@ def reconcile(room, denied: set[str] = frozenset()) -> dict[str, int]:
                 rt.delete()                            # the text about it changed: offered again
                 counts["returned"] += 1
             continue
-        supported = tag_id in pre_ticked and tag_id not in denied_ids
+        gone = evidence_gone(rt, s, room) if rt.source == RoomTag.Source.MODEL else ""
         if rt.status == RoomTag.Status.NEEDS_RECHECK:
-            if supported or (rt.source == RoomTag.Source.LANDLORD and tag_id not in denied_ids):
+            if tag_id not in denied_ids and not gone:
                 rt.restore()
                 counts["restored"] += 1
             continue
         if tag_id in denied_ids:
             rt.ask_again("Mô tả mới nói không có đặc điểm này.")
             counts["recheck"] += 1
-        elif rt.source == RoomTag.Source.MODEL and not supported:
-            rt.ask_again("Mô tả và ảnh mới không còn cho thấy đặc điểm này.")
+        elif gone:
+            rt.ask_again(gone)
             counts["recheck"] += 1
     if room.tags_confirmed_at is None:                 # not decided yet: the confident suggestions show
         for tag_id in pre_ticked - set(rows) - denied_ids:

@@ -72,7 +72,7 @@ def test_evidence_gone_asks_again_and_evidence_back_restores(landlord_client, cl
     save_page(landlord_client, room, {"dieu_hoa", "wifi"})
     edit(landlord_client, room, committed, description="Phòng có wifi")
     assert tags(room, "recheck") == {"dieu_hoa": "model"}
-    assert RoomTag.objects.get(room=room, tag__slug="dieu_hoa").note == "Mô tả và ảnh mới không còn cho thấy đặc điểm này."
+    assert RoomTag.objects.get(room=room, tag__slug="dieu_hoa").note == "Mô tả mới không còn “máy lạnh”."
     edit(landlord_client, room, committed, description="Phòng có wifi và máy lạnh")
     assert tags(room) == {"dieu_hoa": "model", "wifi": "model"} and not tags(room, "recheck")
 
@@ -141,3 +141,31 @@ def test_reimporting_a_changed_row_behaves_as_that_edit(tmp_path, vocabulary, co
     with committed():     # the agent re-imports: the landlord's edit, warnings included
         call_command("import_listings", str(path), "--owner", "dai-ly", verbosity=0)
     assert tags(room, "recheck") == {"dieu_hoa": "model"} and room.pk not in public(client, "dieu_hoa")
+
+
+def test_a_confidence_drift_never_reopens_a_decision_but_a_denial_or_removed_evidence_does(
+        landlord_client, room_factory, committed, landlord):
+    """Issue 22: the landlord confirmed "Cửa sổ" from a photo; an unrelated edit re-tags and the
+    photo's confidence drifts from 0.882 to 0.873 against a 0.875 threshold (photos unchanged):
+    the decision stands.  A denial in the text, or its words removed, reopens it with that reason."""
+    from tagging.decisions import reconcile
+    from tagging.models import TaggingJob
+
+    room = room_factory(description="Phòng có máy lạnh, cửa sổ lớn")
+    save_page(landlord_client, room, {"dieu_hoa", "cua_so"})
+    assert tags(room) == {"dieu_hoa": "model", "cua_so": "model"}
+
+    def analysis(confidence, evidence):
+        job = TaggingJob.objects.create(room=room, status="done")
+        cua_so = TagSuggestion.objects.filter(room=room, tag__slug="cua_so").latest("pk")
+        TagSuggestion.objects.create(room=room, job=job, tag=cua_so.tag, confidence=confidence, threshold=0.875,
+                                     evidence=evidence, source="both", model_version="drift")
+
+    words = [e for e in TagSuggestion.objects.filter(room=room, tag__slug="cua_so").latest("pk").evidence]
+    analysis(0.873, words + [{"photo": 0}])                  # just under the threshold, same words
+    reconcile(room)
+    assert tags(room) == {"dieu_hoa": "model", "cua_so": "model"} and not tags(room, "recheck")
+
+    edit(landlord_client, room, committed, description="Phòng có máy lạnh, không có cửa sổ")
+    assert tags(room, "recheck") == {"cua_so": "model"}
+    assert RoomTag.objects.get(room=room, tag__slug="cua_so").note == "Mô tả mới nói không có đặc điểm này."
