@@ -131,6 +131,7 @@ class RenterQuery:
     words: list[str] = field(default_factory=list)
     words_required: bool = True
     sort: str = "moi_nhat"
+    sort_chosen: bool = False     # the renter picked the sort (else it follows the box)
     chips: list[Chip] = field(default_factory=list)
     parsed: ParsedQuery | None = None
 
@@ -230,7 +231,9 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
     q = data.get("q") or ""
     if q.strip():
         _understand_box(rq, q, params, tags)
-    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words and not rq.words_required else "moi_nhat")
+    # The renter's choice, else relevance when words were typed (newest first otherwise).
+    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words else "moi_nhat")
+    rq.sort_chosen = bool(data.get("sap_xep"))
     return rq
 
 
@@ -346,10 +349,9 @@ def search_rooms(rq: RenterQuery) -> QuerySet:
         qs = qs.filter(Q(max_occupants__gte=rq.occupants) | Q(max_occupants__isnull=True))
     if rq.words_required:
         qs = _word_filter(qs, rq.words)
-        relevance = Value(0, output_field=IntegerField())
-    else:
-        relevance = sum((Case(When(search_text__contains=f" {w}", then=1), default=0, output_field=IntegerField())
-                         for w in rq.words), Value(0, output_field=IntegerField()))
+    # How many of the words typed a room's text has (all of them when they are required).
+    relevance = sum((Case(When(search_text__contains=f" {w}", then=1), default=0, output_field=IntegerField())
+                     for w in rq.words), Value(0, output_field=IntegerField()))
     order = SORTS.get(rq.sort, SORTS["moi_nhat"])[1]
     return qs.annotate(relevance=relevance).order_by(*order)
 

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from rooms.models import Room
 from tagging.decisions import save_landlord_tags
 
 
@@ -98,3 +99,22 @@ def test_pagination(client, room_factory):
     second = client.get(reverse("search"), {"trang": 2})
     assert len(second.context["page"]) == 2
     assert "Trang 1/2" in first.content.decode()
+
+
+def test_words_typed_on_the_home_page_sort_by_relevance_unless_the_renter_chose(client, room_factory):
+    """Issue 22: the sort select used to submit "Mới nhất" with the box, so relevance was never
+    used.  Its default now submits nothing: words typed rank by relevance; a choice is kept."""
+    import re
+
+    older = room_factory(title="Phòng gần Bách Khoa", description="Phòng trọ gần đại học Bách Khoa, có máy lạnh")
+    room_factory(title="Phòng mới", description="Phòng có máy lạnh, gần chợ")
+    Room.objects.filter(pk=older.pk).update(created_at=older.created_at.replace(year=2020))
+    home = client.get(reverse("search")).content.decode()
+    assert re.search(r'<select name="sap_xep"><option value="" selected>Mới nhất</option>', home)
+    typed = client.get(reverse("search"), {"q": "máy lạnh bách khoa", "sap_xep": ""})
+    assert typed.context["rq"].sort == "lien_quan"
+    assert [r.pk for r in typed.context["page"]][0] == older.pk          # the words it has rank it first
+    assert '<option value="" selected>Phù hợp nhất</option>' in typed.content.decode()
+    chosen = client.get(reverse("search"), {"q": "máy lạnh bách khoa", "sap_xep": "moi_nhat"})
+    assert chosen.context["rq"].sort == "moi_nhat"
+    assert '<option value="moi_nhat" selected>' in chosen.content.decode()
