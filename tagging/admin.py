@@ -88,7 +88,8 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "hang_cho"
 
     def lookups(self, request, model_admin):
-        return [("can_nguoi", "Cần người xem"), ("tat_ca", "Tất cả gợi ý")]
+        return [("can_nguoi", "Cần người xem"), ("tat_ca", "Tất cả gợi ý"),
+                ("cu", "Của các phân tích cũ")]
 
     def value(self):
         return super().value() or "can_nguoi"
@@ -99,7 +100,10 @@ class QueueFilter(admin.SimpleListFilter):
                    "query_string": changelist.get_query_string({self.parameter_name: value})}
 
     def queryset(self, request, queryset):
-        return needs_a_person(queryset) if self.value() == "can_nguoi" else queryset
+        if self.value() == "can_nguoi":
+            return needs_a_person(queryset)
+        superseded = Q(review=TagSuggestion.Review.SUPERSEDED)
+        return queryset.filter(superseded) if self.value() == "cu" else queryset.exclude(superseded)
 
 
 @admin.register(TagSuggestion)

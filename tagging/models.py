@@ -124,6 +124,12 @@ class TaggingJob(models.Model):
                           threshold=s.threshold, evidence=s.evidence, source=s.source,
                           model_version=result.model_version, conflict=s.conflict)
             for s in result.suggestions if s.slug in tags])
+        # Suggestions of the room's earlier analyses still waiting for a review are closed: kept for
+        # history, in no queue (a newer job finishing first leaves this one's open, as current).
+        newer = TaggingJob.objects.done().filter(room_id=self.room_id, created_at__gt=self.created_at)
+        if not newer.exists():
+            (TagSuggestion.objects.filter(room_id=self.room_id, review=TagSuggestion.Review.PENDING)
+             .exclude(job=self).update(review=TagSuggestion.Review.SUPERSEDED))
         self.mark_done(result.model_version, result.mode)
 
     def mark_retrying(self, error: str) -> None:
@@ -159,6 +165,7 @@ class TagSuggestion(models.Model):
         PENDING = "pending", "chờ duyệt"
         ACCEPTED = "accepted", "đã chấp nhận"
         REJECTED = "rejected", "đã từ chối"
+        SUPERSEDED = "superseded", "đã có phân tích mới"    # closed: a newer analysis of the room replaced it
 
     room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="suggestions",
                              verbose_name="phòng")

@@ -178,3 +178,23 @@ def test_the_review_pages_show_the_model_in_use_with_its_figures(admin_client, s
         assert f"{meta['evaluation']['dev_gold_micro_f1']:.3f}".replace(".", ",") in page \
             or f"{meta['evaluation']['dev_gold_micro_f1']:.3f}" in page
         assert "onnxruntime" in page
+
+
+def test_suggestions_of_an_older_analysis_are_closed_and_leave_every_queue(admin_client, room_factory, committed,
+                                                                           landlord_client):
+    """Issue 22: after an edit re-tags a room, the earlier analysis's suggestions no longer wait
+    (two "Cửa sổ" rows, old and current, used to both stay pending)."""
+    room = room_factory(description="Phòng có máy lạnh, wifi, gần chợ")
+    old = set(TagSuggestion.objects.filter(room=room).values_list("pk", flat=True))
+    with committed():
+        landlord_client.post(reverse("room_edit", args=[room.pk]), {
+            "title": room.title, "description": "Phòng có máy lạnh, wifi, gần chợ, ban công", "price": "3 triệu",
+            "area": "20", "address": room.address, "district": room.district, "city": room.city, "is_listed": "on"})
+    assert old and set(TagSuggestion.objects.filter(pk__in=old).values_list("review", flat=True)) == {"superseded"}
+    current = TagSuggestion.objects.exclude(pk__in=old)
+    assert current.exists() and set(current.values_list("review", flat=True)) == {"pending"}
+    url = reverse("admin:tagging_tagsuggestion_changelist")
+    listed = {s.pk for s in admin_client.get(url, {"hang_cho": "tat_ca"}).context["cl"].result_list}
+    assert listed == set(current.values_list("pk", flat=True))
+    history = {s.pk for s in admin_client.get(url, {"hang_cho": "cu"}).context["cl"].result_list}
+    assert history == old
