@@ -18,6 +18,7 @@ handler500 = "config.errors.server_error"
 admin.site.site_header = "Quản trị Phòng Trọ AI"
 admin.site.site_title = "Quản trị Phòng Trọ AI"
 admin.site.index_title = "Trang quản trị"
+admin.site.index_template = "admin/phongtro_index.html"   # the review queue's count first
 admin.site.enable_nav_sidebar = False     # the review queue needs the width of a 1366 px screen
 
 urlpatterns = [

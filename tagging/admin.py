@@ -58,15 +58,19 @@ MARGIN = ExpressionWrapper(Abs(F("confidence") - F("threshold")), output_field=F
 
 
 def needs_a_person(queryset):
-    """Suggestions a person should look at: from the room's current analysis, not reviewed, the
-    landlord (or an admin) has not decided that tag, and the model is unsure (confidence within
-    REVIEW_MARGIN of its threshold) or text and photos disagree."""
+    """Suggestions a person should look at, from the room's current analysis and not reviewed:
+    the model is unsure (confidence within REVIEW_MARGIN of its threshold) and nobody settled that
+    tag yet, or text and photos disagree, whoever must act (a landlord's confirmation the text now
+    denies included), until an admin decides it."""
     current_job = TaggingJob.objects.done().filter(room=OuterRef("room")).newest_first().values("pk")[:1]
-    decided = RoomTag.objects.filter(room=OuterRef("room"), tag=OuterRef("tag")).exclude(source=RoomTag.Source.AUTO)
+    decisions = RoomTag.objects.filter(room=OuterRef("room"), tag=OuterRef("tag"))
+    settled = decisions.exclude(source=RoomTag.Source.AUTO).exclude(status=RoomTag.Status.NEEDS_RECHECK)
+    by_admin = decisions.filter(source=RoomTag.Source.ADMIN)
+    uncertain = Q(queue_margin__lt=REVIEW_MARGIN) & ~Exists(settled)
+    conflict = ~Q(conflict="") & ~Exists(by_admin)
     return (queryset.alias(queue_margin=MARGIN)
             .filter(review=TagSuggestion.Review.PENDING, job=Subquery(current_job))
-            .exclude(Exists(decided))
-            .filter(Q(queue_margin__lt=REVIEW_MARGIN) | ~Q(conflict="")))
+            .filter(uncertain | conflict))
 
 
 class ConflictFilter(admin.SimpleListFilter):

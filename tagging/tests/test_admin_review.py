@@ -198,3 +198,28 @@ def test_suggestions_of_an_older_analysis_are_closed_and_leave_every_queue(admin
     assert listed == set(current.values_list("pk", flat=True))
     history = {s.pk for s in admin_client.get(url, {"hang_cho": "cu"}).context["cl"].result_list}
     assert history == old
+
+
+def test_a_text_photo_conflict_waiting_for_the_landlord_is_in_the_default_queue(admin_client, admin_user,
+                                                                                 room_factory, landlord):
+    """Issue 22: a photo shows an air conditioner, the text now says "không có máy lạnh" and the tag
+    waits for the landlord's second look: the default queue used to be empty ("0 kết quả")."""
+    from tagging.decisions import save_landlord_tags
+
+    room = room_factory(description="Phòng trọ")
+    TagSuggestion.objects.filter(room=room).delete()
+    save_landlord_tags(room, landlord, {"dieu_hoa"})
+    clash = suggestion(room, "dieu_hoa", 0.93, threshold=0.6, conflict="text_denies", source="image",
+                       evidence=[{"photo": 0}])
+    sure_but_settled = suggestion(room, "wifi", 0.58)
+    save_landlord_tags(room, landlord, {"wifi"} | {"dieu_hoa"})
+    RoomTag.objects.filter(room=room, tag__slug="dieu_hoa").update(status="recheck")
+    url = reverse("admin:tagging_tagsuggestion_changelist")
+    shown = list(admin_client.get(url).context["cl"].result_list)
+    assert clash in shown and sure_but_settled not in shown
+    home = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'id="review-queue-count"' in home and "<strong>1</strong> gợi ý đặc điểm cần người xem" in home
+    from tagging.decisions import review_suggestions
+
+    review_suggestions(TagSuggestion.objects.filter(pk=clash.pk), admin_user, accept=False)   # an admin decided
+    assert clash not in list(admin_client.get(url).context["cl"].result_list)
