@@ -23,7 +23,7 @@ from django.db.models import BooleanField, Case, Count, IntegerField, Prefetch, 
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
-from mlcore.query import STOPWORDS, TAG_ROOM_TYPES, ParsedQuery
+from mlcore.query import ABOUT_AREA, ABOUT_PRICE, STOPWORDS, TAG_ROOM_TYPES, ParsedQuery
 from mlcore.text import fold_chars
 from tagging.models import RoomTag, Tag
 from tagging.services import read_search_query
@@ -157,8 +157,15 @@ def _tighter(a: tuple, b: tuple) -> tuple:
 
 
 def _range_label(kind: str, rng: tuple) -> str:
+    """"≤ 3,5 triệu", "20 m² – 30 m²", and "khoảng 3,5 triệu" for what the box read as about a value
+    ("3tr5", "tầm 3tr5": ± ABOUT_PRICE)."""
     fmt = (lambda v: format_price_vnd(int(v))) if kind == "price" else (lambda v: f"{v:g} m²")
     lo, hi = rng
+    about, step = (ABOUT_PRICE, 1000) if kind == "price" else (ABOUT_AREA, 0.5)
+    if lo is not None and hi is not None and lo > 0:
+        center = (lo + hi) / 2
+        if abs(lo - center * (1 - about)) <= step and abs(hi - center * (1 + about)) <= step:
+            return f"khoảng {fmt(round(center, -3) if kind == 'price' else round(center, 1))}"
     if lo is not None and hi is not None:
         return f"{fmt(lo)} – {fmt(hi)}"
     return f"≤ {fmt(hi)}" if hi is not None else f"≥ {fmt(lo)}"

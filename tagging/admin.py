@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from . import wording
 from .decisions import review_suggestions
 from .highlight import highlight
 from .models import RoomTag, Tag, TaggingJob, TagSuggestion
@@ -161,6 +162,9 @@ class TagSuggestionAdmin(ModelCardMixin, admin.ModelAdmin):
                                   ((p.image.url, " driving" if p is driving else "", p.thumbnail_url, photos.index(p) + 1)
                                    for p in ordered[:3]))
         spans = [(e["start"], e["end"], obj.tag.name) for e in obj.evidence if "start" in e]
+        if not spans and driving is not None:       # a photo alone: the photo is the evidence, not the text
+            return format_html('<div class="review-evidence">{}<p class="snippet">Chỉ ảnh {} cho thấy.</p></div>',
+                               thumbs, photos.index(driving) + 1)
         return format_html('<div class="review-evidence">{}<p class="snippet">{}</p></div>', thumbs,
                            snippet(obj.room.text_for_tagging, spans))
 
@@ -196,18 +200,39 @@ def snippet(text: str, spans: list[tuple[int, int, str]], width: int = 70) -> st
     return format_html("{}{}{}", "…" if lo else "", body, "…" if hi < len(text) else "")
 
 
+class JobReasonFilter(admin.SimpleListFilter):
+    title = "lý do"
+    parameter_name = "ly_do"
+
+    def lookups(self, request, model_admin):
+        reasons = TaggingJob.objects.order_by().values_list("reason", flat=True).distinct()
+        return [(r, wording.job_reason(r)) for r in sorted(reasons)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(reason=self.value()) if self.value() else queryset
+
+
 @admin.register(TaggingJob)
 class TaggingJobAdmin(ModelCardMixin, admin.ModelAdmin):
-    list_display = ("number", "room", "status", "reason", "attempts", "model_version", "mode", "created_at",
-                    "duration", "short_error")
+    list_display = ("number", "room", "status", "reason_shown", "attempts", "model_version", "mode_shown",
+                    "created_at", "duration", "short_error")
     show_facets = admin.ShowFacets.NEVER
-    list_filter = ("status", "reason", "model_version")
+    list_filter = ("status", JobReasonFilter, "model_version")
     search_fields = ("room__title", "error")
-    readonly_fields = [f.name for f in TaggingJob._meta.fields]
+    fields = [{"reason": "reason_shown", "mode": "mode_shown"}.get(f.name, f.name) for f in TaggingJob._meta.fields]
+    readonly_fields = fields
 
     @admin.display(description="mã", ordering="id")
     def number(self, obj):
         return obj.pk
+
+    @admin.display(description="lý do", ordering="reason")
+    def reason_shown(self, obj):
+        return wording.job_reason(obj.reason)
+
+    @admin.display(description="chế độ", ordering="mode")
+    def mode_shown(self, obj):
+        return wording.mode(obj.mode)
 
     @admin.display(description="thời gian (ms)")
     def duration(self, obj):

@@ -75,7 +75,7 @@ class TaggingJob(models.Model):
     enqueued_at = models.DateTimeField("gửi vào hàng đợi lúc", null=True, blank=True)
     # A worker took the job's message (Celery's task_received) and has not started it yet: with late
     # acknowledgement and a prefetch of one, a live worker starts it within moments.
-    received_at = models.DateTimeField("worker nhận lúc", null=True, blank=True)
+    received_at = models.DateTimeField("tiến trình xử lý nhận lúc", null=True, blank=True)
     started_at = models.DateTimeField("bắt đầu", null=True, blank=True)
     finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
 

@@ -16,6 +16,7 @@ from mlcore.query import ParsedQuery, read_query
 from mlcore.taggers import Tagger, load_tagger
 from mlcore.vocab import default_vocabulary
 
+from . import wording
 from .conflicts import find_conflict
 from .metrics import CACHE_LOOKUPS, INFERENCE_SECONDS
 from .models import Tag
@@ -97,12 +98,12 @@ def model_card() -> dict:
     tagger = get_tagger()
     evaluation = getattr(tagger, "evaluation", {}) or {}
     measured = getattr(tagger, "measured_rules_hash", getattr(tagger, "rules_hash", None))
-    return {"version": tagger.version, "runtime": getattr(tagger, "runtime_name", "quy tắc (lexicon)"),
+    return {"version": tagger.version, "runtime": wording.runtime(getattr(tagger, "runtime_name", "quy tắc (lexicon)")),
             # the figures were measured with other rules than the ones read now (or unknown ones)
             "rules_now": getattr(tagger, "rules_hash", None), "rules_measured": measured,
             "rules_differ": bool(evaluation) and measured != getattr(tagger, "rules_hash", None),
             "figures": [(label, evaluation[key]) for key, label in MODEL_FIGURES if key in evaluation],
-            "gate": (evaluation.get("gate") or {}).get("reasons", []),
+            "gate": [wording.gate_reason(r) for r in (evaluation.get("gate") or {}).get("reasons", [])],
             "replaced": (evaluation.get("gate") or {}).get("shipped_version")}
 
 

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='taggingjob',
             name='received_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='worker nhận lúc'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='tiến trình xử lý nhận lúc'),
         ),
     ]
