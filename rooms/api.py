@@ -84,7 +84,8 @@ class RoomList(generics.ListAPIView):
         return response
 
 
-@extend_schema(parameters=[OpenApiParameter("tinh", OpenApiTypes.STR, description="province name or code")],
+@extend_schema(parameters=[OpenApiParameter("tinh", OpenApiTypes.STR, description="province name or code"),
+                           OpenApiParameter("quan", OpenApiTypes.STR, description="old district: its new wards only")],
                responses=OpenApiTypes.OBJECT)
 @api_view(["GET"])
 def places(request):
@@ -94,7 +95,7 @@ def places(request):
         return Response({"success": False, "error": "Không tìm thấy tỉnh/thành phố."}, status=404)
     return Response({"province": {"code": province.code, "name": province.name, "short": province.short},
                      "districts": [d.name for d in PLACES().old_districts_of(province.code)],
-                     "wards": [w.name for w in PLACES().wards_of(province.code)]})
+                     "wards": [w.name for w in PLACES().wards_of(province.code, request.query_params.get("quan", ""))]})
 
 
 class RoomDetail(generics.RetrieveAPIView):

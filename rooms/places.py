@@ -126,9 +126,15 @@ class Places:
         return sorted((d for d in self.old_districts if d.province_code == province_code),
                       key=lambda d: (not d.name.startswith("Quận "), _natural(d.name)))
 
-    def wards_of(self, province_code: str) -> list[Ward]:
-        return sorted((w for w in self.wards.values() if w.province_code == province_code),
-                      key=lambda w: _natural(w.name))
+    def wards_of(self, province_code: str, district: str = "") -> list[Ward]:
+        """The province's wards; with an old ``district`` name, only the new wards its wards became
+        (all of the province's when the name is not one of its districts)."""
+        wards = [w for w in self.wards.values() if w.province_code == province_code]
+        inside = [d for d in self.districts(district, province_code)] if district.strip() else []
+        if inside:
+            codes = set().union(*(d.ward_codes for d in inside))
+            wards = [w for w in wards if w.code in codes] or wards
+        return sorted(wards, key=lambda w: _natural(w.name))
 
     def district_of_ward(self, ward_code: str) -> list[OldDistrict]:
         return [d for d in self.old_districts if ward_code in d.ward_codes]

@@ -85,7 +85,8 @@ def _render_form(request, form, room, status, conflict=""):
     return render(request, "rooms/form.html", {
         "form": form, "room": room if room.pk else None, "conflict": conflict,
         "districts": [d.name for d in PLACES().old_districts_of(province.code)] if province else [],
-        "wards": [w.name for w in PLACES().wards_of(province.code)] if province else []}, status=status)
+        "wards": [w.name for w in PLACES().wards_of(province.code, form["district"].value() or "")]
+        if province else []}, status=status)
 
 
 @login_required

@@ -118,3 +118,13 @@ def test_words_typed_on_the_home_page_sort_by_relevance_unless_the_renter_chose(
     chosen = client.get(reverse("search"), {"q": "máy lạnh bách khoa", "sap_xep": "moi_nhat"})
     assert chosen.context["rq"].sort == "moi_nhat"
     assert '<option value="moi_nhat" selected>' in chosen.content.decode()
+
+
+def test_the_ward_list_follows_the_district(client, db):
+    """Issue 22: the ward list offered every ward of the city whatever district was typed."""
+    city = client.get("/api/places/", {"tinh": "Hồ Chí Minh"}).json()["wards"]
+    q10 = client.get("/api/places/", {"tinh": "Hồ Chí Minh", "quan": "Quận 10"}).json()["wards"]
+    assert len(city) > 100 and 0 < len(q10) < 20 and set(q10) < set(city)
+    assert any("Diên Hồng" in w or "Hòa Hưng" in w for w in q10), q10
+    unknown = client.get("/api/places/", {"tinh": "Hồ Chí Minh", "quan": "không có quận này"}).json()["wards"]
+    assert unknown == city

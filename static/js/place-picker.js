@@ -1,5 +1,5 @@
 // Typeahead for the room form's place fields: when the city changes, the district and ward
-// suggestions (datalists) are those of that city, from /api/places/.
+// suggestions (datalists) are those of that city, and the wards those of the district typed, from /api/places/.
 (function () {
   var form = document.getElementById('room-form');
   if (!form) return;
@@ -15,10 +15,20 @@
       list.appendChild(option);
     });
   }
-  city.addEventListener('change', function () {
+  var district = form.querySelector('[name=district]');
+  function load(withDistricts) {
     if (!city.value) { fill(districts, []); fill(wards, []); return; }
-    fetch(form.dataset.placesUrl + '?tinh=' + encodeURIComponent(city.value))
+    var url = form.dataset.placesUrl + '?tinh=' + encodeURIComponent(city.value);
+    if (district && district.value.trim()) url += '&quan=' + encodeURIComponent(district.value.trim());
+    fetch(url)
       .then(function (r) { return r.ok ? r.json() : { districts: [], wards: [] }; })
-      .then(function (data) { fill(districts, data.districts); fill(wards, data.wards); });
+      .then(function (data) { if (withDistricts) fill(districts, data.districts); fill(wards, data.wards); });
+  }
+  city.addEventListener('change', function () { load(true); });
+  // The wards offered are those of the district typed (the new wards its old wards became).
+  var timer = null;
+  if (district) district.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () { load(false); }, 250);
   });
 })();
