@@ -289,23 +289,17 @@ def _confirmed(tag_ids: dict[str, int], slug: str):
     return RoomTag.objects.filter(tag_id=tag_ids.get(slug, -1), status=RoomTag.Status.CONFIRMED).values("room_id")
 
 
-def _with_all_confirmed(tag_ids: dict[str, int], slugs: list[str]):
-    """Rooms with every one of ``slugs`` confirmed: one aggregate over the tag rows (one decision
-    per room and tag, so a room qualifies when it has as many confirmed rows as tags asked), a
-    query whose shape does not grow with the number of tags."""
+def _with_confirmed(tag_ids: dict[str, int], slugs: list[str], every: bool):
+    """Rooms with any of ``slugs`` confirmed, or with ``every`` one of them: one aggregate over the
+    tag rows (one decision per room and tag, so a room qualifies when it has as many confirmed
+    rows as tags asked).  One semi-join whatever the number of tags asked."""
     ids = sorted({tag_ids.get(slug, -1) for slug in slugs})
-    if len(ids) == 1:
+    if len(ids) == 1:          # one tag: by its id, as PostgreSQL's statistics know it
         return _confirmed(tag_ids, slugs[0])
-    return (RoomTag.objects.filter(tag_id__in=ids, status=RoomTag.Status.CONFIRMED).order_by()
-            .values("room_id").annotate(n=Count("*")).filter(n=len(ids)).values("room_id"))
-
-
-def _with_any_confirmed(tag_ids: dict[str, int], slugs: list[str]):
-    """Rooms with any of ``slugs`` confirmed (one semi-join, whatever their number)."""
-    ids = sorted({tag_ids.get(slug, -1) for slug in slugs})
-    if len(ids) == 1:
-        return _confirmed(tag_ids, slugs[0])
-    return RoomTag.objects.filter(tag_id__in=ids, status=RoomTag.Status.CONFIRMED).values("room_id")
+    rows = RoomTag.objects.filter(tag_id__in=ids, status=RoomTag.Status.CONFIRMED).order_by()
+    if every:
+        rows = rows.values("room_id").annotate(n=Count("*")).filter(n=len(ids))
+    return rows.values("room_id")
 
 
 def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
@@ -325,9 +319,9 @@ def search_rooms(rq: RenterQuery) -> QuerySet:
     qs = Room.objects.filter(is_listed=True)
     tag_ids = dict(Tag.objects.values_list("slug", "pk"))
     if rq.tags:  # every tag required (AND)
-        qs = qs.filter(pk__in=_with_all_confirmed(tag_ids, rq.tags))
+        qs = qs.filter(pk__in=_with_confirmed(tag_ids, rq.tags, every=True))
     if rq.excluded_tags:
-        qs = qs.exclude(pk__in=_with_any_confirmed(tag_ids, rq.excluded_tags))
+        qs = qs.exclude(pk__in=_with_confirmed(tag_ids, rq.excluded_tags, every=False))
     if rq.room_type:
         same = Q(room_type=rq.room_type)
         qs = qs.filter(same | Q(pk__in=_confirmed(tag_ids, rq.room_type)) if rq.room_type in TAG_ROOM_TYPES else same)

@@ -97,11 +97,11 @@ def model_card() -> dict:
     """The tagger in use for people to see: version, runtime, and the figures it was promoted with."""
     tagger = get_tagger()
     evaluation = getattr(tagger, "evaluation", {}) or {}
-    measured = getattr(tagger, "measured_rules_hash", getattr(tagger, "rules_hash", None))
+    rules_now = getattr(tagger, "rules_hash", None)
+    measured = getattr(tagger, "measured_rules_hash", rules_now)
     return {"version": tagger.version, "runtime": wording.runtime(getattr(tagger, "runtime_name", "quy tắc (lexicon)")),
             # the figures were measured with other rules than the ones read now (or unknown ones)
-            "rules_now": getattr(tagger, "rules_hash", None), "rules_measured": measured,
-            "rules_differ": bool(evaluation) and measured != getattr(tagger, "rules_hash", None),
+            "rules_now": rules_now, "rules_measured": measured, "rules_differ": bool(evaluation) and measured != rules_now,
             "figures": [(label, evaluation[key]) for key, label in MODEL_FIGURES if key in evaluation],
             "gate": [wording.gate_reason(r) for r in (evaluation.get("gate") or {}).get("reasons", [])],
             "replaced": (evaluation.get("gate") or {}).get("shipped_version")}

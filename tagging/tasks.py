@@ -1,8 +1,12 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from celery.signals import task_received, worker_init, worker_process_init, worker_process_shutdown
 
 from . import jobs
+
+log = logging.getLogger(__name__)
 
 MAX_RETRIES = 3
 
@@ -39,9 +43,7 @@ def _note_received_job(request=None, **kwargs):
     try:
         jobs.mark_received(int(request.args[0]))
     except Exception:   # the note helps the requeue; never let it refuse a message
-        import logging
-
-        logging.getLogger(__name__).warning("could not note a received tagging job", exc_info=True)
+        log.warning("could not note a received tagging job", exc_info=True)
 
 
 @worker_process_init.connect
