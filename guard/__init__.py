@@ -1,6 +1,7 @@
-"""Who is asking, and how often: the client address behind the trusted proxies and rate limits in
-the shared cache.  Below both apps (rooms and tagging use it) and the settings (axes reads the
-address through AXES_CLIENT_IP_CALLABLE)."""
+"""Who is asking, and how often: the client address behind the trusted proxies, and the one rate
+limiter (``allow``: counts in the shared cache), with its face for DRF views (``RateThrottle``).
+Below both apps (rooms and tagging use it) and the settings (axes reads the address through
+AXES_CLIENT_IP_CALLABLE)."""
 from __future__ import annotations
 
 import ipaddress
@@ -52,3 +53,30 @@ def allow(scope: str, ident: str, rate: str) -> bool:
         log.warning("rate limit %s not counted: cache unreachable", scope, exc_info=True)
         return True
     return count <= limit
+
+
+def requester(request) -> str:
+    """Whom a limit counts: the signed-in user, or the client address when anonymous."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
+def allow_request(scope: str, request, rate_setting: str) -> bool:
+    """:func:`allow` for ``request``'s :func:`requester`, at the rate in ``settings.<rate_setting>``."""
+    return allow(scope, requester(request), getattr(settings, rate_setting))
+
+
+class RateThrottle:
+    """A DRF throttle (``@throttle_classes([...])``) counted by :func:`allow`, so that an API and
+    the pages that share its limit count in one place.  Subclasses set ``scope`` and ``rate_setting``
+    (the name of the setting that holds the rate, e.g. "EXTRACT_FEATURES_RATE")."""
+    scope: str = ""
+    rate_setting: str = ""
+
+    def allow_request(self, request, view) -> bool:
+        return allow_request(self.scope, request, self.rate_setting)
+
+    def wait(self):
+        return parse_rate(getattr(settings, self.rate_setting))[1]

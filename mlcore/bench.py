@@ -29,7 +29,7 @@ from pathlib import Path
 
 SEED_CONFIG = {"text_encoder": {"kind": "roberta", "vocab_size": 64001, "hidden": 768, "layers": 12, "heads": 12,
                                 "intermediate": 3072, "max_length": 256},
-               "image_encoder": "resnet34", "image_preprocess": {"size": 512}, "fusion": "attention",
+               "image_encoder": "resnet34", "image_preprocess": {"size": 512},
                "lexicon_prior": False, "photo_head": False}
 
 SAMPLE_LISTING = (
@@ -111,18 +111,18 @@ def lexicon_ms(repeats: int = 200) -> float:
 
 
 def model_config(name: str) -> dict:
-    """The ``TaggerConfig`` dict timed under ``name``: "default" (the default recipe), "seed", or a
+    """The ``TaggerConfig`` dict timed under ``name``: "default" (the shipped model's network), "seed", or a
     checkpoint folder."""
-    from .config import TaggerConfig, load_recipe
+    from .config import TaggerConfig
 
     if name == "default":
-        return TaggerConfig.from_dict(load_recipe()["model"]).as_dict()
+        return TaggerConfig().as_dict()
     if name == "seed":
         return SEED_CONFIG
     from .checkpoint import read_checkpoint_meta
 
     config = TaggerConfig.from_dict(read_checkpoint_meta(name)["config"]).as_dict()
-    if "vocab_size" not in config["text_encoder"]:        # checkpoints before TaggerConfig: ask the tokenizer
+    if "vocab_size" not in config["text_encoder"]:        # a config without it: ask the tokenizer
         from transformers import PreTrainedTokenizerFast
 
         folder = Path(name) / config["text_encoder"].get("tokenizer", "tokenizer")
@@ -148,10 +148,7 @@ def _build(config: dict):
                            add_pooling_layer=False)
     text = TextEncoder("bench", roberta, tokenizer=None, max_length=t["max_length"])
     image = create_image_encoder(cfg.image_encoder, pretrained=False, preprocess=cfg.image_preprocess)
-    return MultimodalTagger(text, image, num_tags=44, fusion=cfg.fusion, dim=cfg.dim, hidden=cfg.hidden,
-                            lexicon_prior=cfg.lexicon_prior, photo_head=cfg.photo_head,
-                            photo_head_hidden=cfg.photo_head_hidden, photo_regions=cfg.photo_regions,
-                            photos_add_only=cfg.photos_add_only).eval()
+    return MultimodalTagger(cfg, text, image).eval()
 
 
 def _time_batch(model, config: dict, batch: int, repeats: int) -> float:
@@ -245,14 +242,14 @@ def run_bench(repeats_b1: int = 10, repeats_b32: int = 2, compare: str | None = 
 def runtime_accuracy(recipe_path: Path | None = None) -> dict:
     """Micro-F1 of the shipped model with its fast runtime and with PyTorch: dev_gold (text only)
     and the photo test split (photos only); {"skipped": why} without the data."""
-    from .config import load_recipe
     from .evaluate import evaluate
     from .gate import evaluation_sets
     from .taggers import DEFAULT_CHECKPOINT
 
-    recipe = load_recipe(recipe_path)
+    from .train_config import load_train_config
+
     try:
-        sets = evaluation_sets(recipe)
+        sets = evaluation_sets(load_train_config(recipe_path))
     except (OSError, ValueError) as exc:
         return {"skipped": f"evaluation data not here ({exc})"}
     out = {}

@@ -4,7 +4,6 @@ image preprocessing included) + ``thresholds``, ``photo_thresholds`` (for tags o
 support), ``temperature``, ``version`` and ``evaluation`` (the figures it was promoted with), with
 ``feature_vocab.json`` and ``training_history.json`` beside it, and the tokenizer of an encoder
 trained here in ``tokenizer/``.  Weights are stored in float16 (half the size) and loaded as float32.
-Checkpoints written before ``TaggerConfig`` load as they always did (see ``TaggerConfig.from_dict``).
 """
 from __future__ import annotations
 
@@ -36,21 +35,21 @@ def text_encoder_config(encoder: TextEncoder) -> dict:
 
 
 def tagger_config(model: MultimodalTagger) -> TaggerConfig:
-    """The config that rebuilds ``model`` (read off the model, so it cannot drift from it)."""
-    return TaggerConfig(text_encoder=text_encoder_config(model.text_encoder), image_encoder=model.image_encoder.name,
-                        image_preprocess=model.image_encoder.preprocess, fusion=model.fusion, dim=model.dim,
-                        hidden=model.hidden, num_tags=int(model.visual_mask.shape[0]),
-                        lexicon_prior=model.lexicon_prior, photo_head=model.photo_head is not None,
-                        photo_head_hidden=model.photo_head_hidden, photo_regions=model.photo_regions,
-                        photos_add_only=model.photos_add_only)
+    """The config that rebuilds ``model``: the one it was built from, with its text encoder named as
+    it is saved (a Hugging Face name/folder, or a RoBERTa trained here with its tokenizer folder)."""
+    return model.config.replace(text_encoder=text_encoder_config(model.text_encoder),
+                                image_preprocess=model.image_encoder.preprocess)
 
 
 def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str], *, thresholds: dict[str, float],
                     photo_thresholds: dict[str, float] | None = None, temperature: float = 1.0, version: str,
                     history: list[dict] | None = None, training: dict | None = None,
-                    evaluation: dict | None = None, rules_hash: str | None = None) -> Path:
+                    evaluation: dict | None = None, rules_hash: str | None = None,
+                    train_config: dict | None = None, provenance: dict | None = None) -> Path:
     """Write a checkpoint; ``rules_hash`` names the lexicon rules, vocabulary and normaliser its
-    thresholds were tuned with (default: today's; the gate records the one its figures used)."""
+    thresholds were tuned with (default: today's; the gate records the one its figures used);
+    ``train_config`` (``TrainConfig.as_dict()``) and ``provenance`` (git commit, data hashes) say
+    how it was made."""
     if rules_hash is None:
         from .lexicon import LexiconTagger
 
@@ -63,7 +62,7 @@ def save_checkpoint(folder: str | Path, model: MultimodalTagger, slugs: list[str
                 "id2feature": {i: s for i, s in enumerate(slugs)}, "config": config.as_dict(),
                 "thresholds": thresholds, "photo_thresholds": photo_thresholds or {}, "temperature": temperature,
                 "version": version, "rules_hash": rules_hash, "training": training or {},
-                "evaluation": evaluation or {},
+                "evaluation": evaluation or {}, "train_config": train_config, "provenance": provenance,
                 # photo_thresholds apply to every tag only photos support (see mlcore.pipeline)
                 "threshold_rule": "photo_evidence"},
                folder / CHECKPOINT_FILE)

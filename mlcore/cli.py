@@ -97,63 +97,61 @@ def cmd_normalize(args) -> int:
 def cmd_train(args) -> int:
     """Train into ``--out``; then the evaluation gate against the shipped model.  Training into the
     shipped model's own folder writes a candidate beside it, which replaces it only if it passes."""
-    from .config import load_recipe
     from .gate import run_gate
     from .taggers import DEFAULT_CHECKPOINT
     from .train import train
+    from .train_config import load_train_config
 
-    recipe = load_recipe(args.config)
-    if args.fusion:
-        recipe["model"] = {**recipe["model"], "fusion": args.fusion}
+    config = load_train_config(args.config)
     if args.extra_labels:       # people's labels: annotated sets, or the site's export_training_data
-        recipe["extra_labels"] = [*recipe.get("extra_labels", []), *map(str, args.extra_labels)]
+        config = config.replace(extra_labels=[*config.extra_labels, *map(str, args.extra_labels)])
     out = Path(args.out)
     into_shipped = out.resolve() == DEFAULT_CHECKPOINT.resolve()
     target = out.with_name(out.name + ".candidate") if into_shipped else out
-    file = train(recipe, target, base=Path.cwd())
+    file = train(config, target, base=Path.cwd())
     print(f"wrote {file} (history, feature vocabulary and training_curves.png beside it)", file=sys.stderr)
     # The fast runtime is part of the model: exported (and checked) before the gate times and scores it.
-    from .config import resolve_path
     from .export import export_with_data
 
-    manifest = export_with_data(target, resolve_path(Path.cwd(), recipe["photos"]) if recipe.get("photos") else None,
-                                resolve_path(Path.cwd(), recipe["threshold_data"]) if recipe.get("threshold_data") else None)
+    manifest = export_with_data(target, _config_path(config, "threshold_data"))
     print(f"wrote {target / 'runtime'} (text {'int8' if manifest['text']['int8'] else 'fp32'}, "
           f"image {'int8' if manifest['image']['int8'] else 'fp32'})", file=sys.stderr)
     if args.no_gate:
         return 0
-    result = run_gate(target, DEFAULT_CHECKPOINT, recipe, base=Path.cwd(), promote_to=out if into_shipped else None)
+    result = run_gate(target, DEFAULT_CHECKPOINT, config, base=Path.cwd(), promote_to=out if into_shipped else None)
     if into_shipped and not result.passed:
         print(f"the shipped model stays; the candidate is in {target}", file=sys.stderr)
     return 0
 
 
 def cmd_gate(args) -> int:
-    from .config import load_recipe
     from .gate import run_gate
     from .taggers import DEFAULT_CHECKPOINT
+    from .train_config import load_train_config
 
-    result = run_gate(args.candidate, args.shipped or DEFAULT_CHECKPOINT, load_recipe(args.config),
+    result = run_gate(args.candidate, args.shipped or DEFAULT_CHECKPOINT, load_train_config(args.config),
                       base=Path.cwd(), promote_to=(args.shipped or DEFAULT_CHECKPOINT) if args.promote else None)
     return 0 if result.passed else 1
 
 
 def cmd_export_runtime(args) -> int:
-    from .config import load_recipe
     from .export import export_with_data
     from .taggers import DEFAULT_CHECKPOINT
+    from .train_config import load_train_config
 
-    recipe = load_recipe(args.config)
+    config = load_train_config(args.config)
     model = DEFAULT_CHECKPOINT if args.model == "default" else Path(args.model)
-    manifest = export_with_data(model, args.photos or _recipe_path(recipe, "photos"),
-                                args.texts or _recipe_path(recipe, "threshold_data"), int8=not args.fp32,
-                                int8_image=args.int8_image)
+    manifest = export_with_data(model, args.texts or _config_path(config, "threshold_data"), int8=not args.fp32)
     print(json.dumps(manifest, indent=1))
     return 0
 
 
-def _recipe_path(recipe: dict, key: str) -> Path | None:
-    return Path(recipe[key]) if recipe.get(key) else None
+def _config_path(config, key: str) -> Path | None:
+    """A data path of a ``TrainConfig``, relative to the working folder (None when unset)."""
+    from .train_config import resolve_path
+
+    value = getattr(config, key)
+    return resolve_path(Path.cwd(), value) if value else None
 
 
 def cmd_bench(args) -> int:
@@ -208,12 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", action="store_true", help="also word-segment it (pyvi)")
     p.set_defaults(func=cmd_normalize)
     p = sub.add_parser("train", help="train the multimodal tagger (progress bars on stderr), then gate it")
-    p.add_argument("--config", type=Path, help="recipe JSON over configs/default_model.json")
+    p.add_argument("--config", type=Path, help="JSON of TrainConfig keys over its defaults (the shipped model's)")
     p.add_argument("--out", required=True, type=Path,
                    help="folder for best_model.pt and its companions; the shipped model's folder "
                         "(mlcore/resources/default_model) is replaced only if the new model passes the gate")
-    p.add_argument("--fusion", choices=["attention", "early", "late"], default=None,
-                   help="override the config's fusion strategy (to compare the three)")
     p.add_argument("--no-gate", action="store_true", help="skip the comparison with the shipped model")
     p.add_argument("--extra-labels", type=Path, action="append", default=[], metavar="FILE.jsonl",
                    help="people-labelled listings to train on (repeatable): complete tag sets, or the "
@@ -223,18 +219,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gate", help="compare a checkpoint with the shipped one on the evaluation sets")
     p.add_argument("--candidate", required=True, type=Path, help="the new checkpoint folder")
     p.add_argument("--shipped", type=Path, default=None, help="default: mlcore/resources/default_model")
-    p.add_argument("--config", type=Path, help="recipe JSON whose data paths name the sets")
+    p.add_argument("--config", type=Path, help="TrainConfig JSON whose data paths name the sets")
     p.add_argument("--promote", action="store_true", help="replace the shipped folder when the gate passes")
     p.set_defaults(func=cmd_gate)
 
     p = sub.add_parser("export-runtime", help="export a checkpoint's encoders to ONNX Runtime (int8 where F1 holds)")
     p.add_argument("--model", default="default", help="'default' or a checkpoint folder")
-    p.add_argument("--config", type=Path, help="recipe JSON whose data paths give the checks (default recipe)")
-    p.add_argument("--photos", type=Path, default=None, help="photos/labels.csv: calibration and photo check")
+    p.add_argument("--config", type=Path, help="TrainConfig JSON whose data paths give the checks")
     p.add_argument("--texts", type=Path, default=None, help="labelled JSONL for the text check (dev_gold)")
     p.add_argument("--fp32", action="store_true", help="no int8: float32 ONNX for both encoders")
-    p.add_argument("--int8-image", action="store_true",
-                   help="also try the image trunk in int8 (kept only within 0.005 photo F1 on the validation split)")
     p.set_defaults(func=cmd_export_runtime)
 
     p = sub.add_parser("bench", help="ms per listing and peak RSS: default model vs the seed stack")

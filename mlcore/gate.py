@@ -1,6 +1,6 @@
 """The evaluation gate: a newly trained checkpoint against the shipped one, on the same sets.
 
-Sets (built from a training recipe's paths, relative to the working folder):
+Sets (built from a ``TrainConfig``'s paths, relative to the working folder):
 * ``dev_gold``: the human-checked texts (``threshold_data``), text only;
 * ``photo_test``: the photo test groups (``photos``), image only;
 * ``pairs``: each dev_gold text with 1–3 photos of the test groups (as ``python -m mlcore
@@ -17,20 +17,23 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import resolve_path
 from .data import Example, read_dataset
 from .evaluate import evaluate
 from .photos import multimodal_pairs, read_photo_labels, split_photos
 from .taggers import Tagger, load_tagger
+from .train_config import TrainConfig, resolve_path
 from .vocab import TagVocabulary, default_vocabulary
 
 
-def evaluation_sets(recipe: dict, base: Path = Path("."), vocab: TagVocabulary | None = None) -> dict[str, list[Example]]:
-    """{"dev_gold", "photo_test", "pairs"} from the recipe's ``threshold_data`` and ``photos``."""
+def evaluation_sets(config: TrainConfig, base: Path = Path("."),
+                    vocab: TagVocabulary | None = None) -> dict[str, list[Example]]:
+    """{"dev_gold", "photo_test", "pairs"} from the config's ``threshold_data`` and ``photos``."""
     vocab = vocab or default_vocabulary()
-    gold_path = resolve_path(base, recipe.get("gate", {}).get("pairs") or recipe["threshold_data"])
-    texts = read_dataset(resolve_path(base, recipe["threshold_data"]), vocab, check_images=False)
-    test_photos = split_photos(read_photo_labels(resolve_path(base, recipe["photos"]), vocab))["test"]
+    if not config.threshold_data or not config.photos:
+        raise ValueError("the gate needs threshold_data and photos")
+    gold_path = resolve_path(base, config.gate.pairs or config.threshold_data)
+    texts = read_dataset(resolve_path(base, config.threshold_data), vocab, check_images=False)
+    test_photos = split_photos(read_photo_labels(resolve_path(base, config.photos), vocab))["test"]
     photo_rows = [Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in test_photos]
     pair_texts = read_dataset(gold_path, vocab, check_images=False)
     return {"dev_gold": texts, "photo_test": photo_rows, "pairs": multimodal_pairs(pair_texts, test_photos, vocab)}
@@ -120,9 +123,9 @@ def format_gate(result: GateResult) -> str:
     return "\n".join(lines)
 
 
-def run_gate(candidate_dir: Path, shipped_dir: Path | None, recipe: dict, base: Path = Path("."),
+def run_gate(candidate_dir: Path, shipped_dir: Path | None, config: TrainConfig, base: Path = Path("."),
              promote_to: Path | None = None) -> GateResult:
-    """Evaluate ``candidate_dir`` (and ``shipped_dir`` when it holds a checkpoint) on the recipe's
+    """Evaluate ``candidate_dir`` (and ``shipped_dir`` when it holds a checkpoint) on the config's
     sets, print the table, and when ``promote_to`` is given and the gate passes, move the
     candidate there (replacing what was shipped).  The figures are saved in the candidate's
     checkpoint (``evaluation``).  The shipped model cannot be its own candidate: the comparison
@@ -138,13 +141,12 @@ def run_gate(candidate_dir: Path, shipped_dir: Path | None, recipe: dict, base: 
     from .checkpoint import checkpoint_file
 
     vocab = default_vocabulary()
-    sets = evaluation_sets(recipe, base, vocab)
+    sets = evaluation_sets(config, base, vocab)
     candidate = figures(load_tagger(str(candidate_dir), vocab), sets, vocab)
     shipped = None
     if shipped_dir is not None and checkpoint_file(shipped_dir).is_file():
         shipped = figures(load_tagger(str(shipped_dir), vocab), sets, vocab)
-    gate = recipe.get("gate", {})
-    result = decide(candidate, shipped, gate.get("text_tolerance", 0.002), pairs_tolerance=gate.get("pairs_tolerance"))
+    result = decide(candidate, shipped, config.gate.text_tolerance, pairs_tolerance=config.gate.pairs_tolerance)
     print(format_gate(result), file=sys.stderr)
     file = checkpoint_file(candidate_dir)
     data = torch.load(file, map_location="cpu", weights_only=False)

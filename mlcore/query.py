@@ -15,25 +15,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import money
 from .lexicon import LexiconTagger
+from .room_types import ROOM_TYPES, TAG_ROOM_TYPES
 from .text import normalize
 
 __all__ = ["QueryPart", "ParsedQuery", "read_query", "ROOM_TYPES"]
 
-# Room types a renter names; the two that are also tags match rooms that carry the tag too.
-ROOM_TYPES = {
-    "phong_tro": r"phong tro|nha tro|phong cho thue",
-    "can_ho_mini": r"can ho mini|chung cu mini|can ho dich vu|can ho|studio",
-    "nha_nguyen_can": r"nha nguyen can|nguyen can|nha rieng|nha cho thue",
-    "o_ghep": r"o ghep|tim nguoi o ghep|share phong|ky tuc xa|sleepbox|homestay",
-}
-TAG_ROOM_TYPES = {"o_ghep", "can_ho_mini"}  # taxonomy tags of the "loai_phong" group
+# Room types a renter names (the one vocabulary: mlcore.room_types); the two that are also tags
+# match rooms that carry the tag too.
 
-_NUM = r"\d+(?:[.,]\d+)?"
-_MILLION = r"(?:trieu|tr|cu|m(?![0-9²]))(?![a-z])"
-_THOUSAND = r"(?:k|nghin|ngan)(?![a-z])"
-# "3tr5", "3.5 triệu", "3,5tr", "3500k", "3500000", "3.500.000đ"
-_PRICE = rf"(?:{_NUM}\s*{_MILLION}\s*\d*|{_NUM}\s*{_THOUSAND}|\d{{1,3}}(?:[.,]\d{{3}}){{2,}}|\d{{6,}})\s*(?:d|dong|vnd)?(?![a-z0-9])"
+_NUM = money.NUMBER
+_MILLION = rf"{money.MILLION}(?![a-z])"
+_THOUSAND = rf"{money.THOUSAND}(?![a-z])"
+# money as mlcore.money reads it ("3tr5", "2m5", "4 triệu rưỡi", "3500k", "3.500.000đ"), or long digits
+_PRICE = rf"(?:{money.WITH_UNIT}|{money.LONG_DIGITS}){money.CURRENCY}(?![a-z0-9])"
+# "giá 3.5", "dưới 3,5": a number after a price word, in triệu (not a size, a count or a distance)
+_PRICE_BARE = rf"{_NUM}(?![.,]?\d)(?!\s*(?:m2|m²|m\b|met|nguoi|phong|pn|wc|km|phut|tang|lau|xe|k\b|tr|trieu))"
 # the same number without its unit, when a range gives the unit once: "3-4tr", "từ 3 đến 4 triệu"
 _BARE = rf"{_NUM}"
 _AREA_UNIT = r"\s*(?:m2|m²|m\b|met vuong|met)"
@@ -47,6 +45,8 @@ _RANGE_SEP = r"\s*(?:-|–|den|toi|~)\s*"
 _PRICE_RANGE = re.compile(rf"(?:(?:gia\s+)?tu\s+)?(?P<lo>{_BARE})(?P<lo_unit>\s*{_MILLION}\s*\d*|\s*{_THOUSAND})?"
                           rf"{_RANGE_SEP}(?P<hi>{_PRICE})")
 _PRICE_BOUND = re.compile(rf"(?:(?:gia\s+)?(?P<op>{_MAX}|{_MIN}|{_ABOUT})\s*)?(?P<v>{_PRICE})")
+_PRICE_BARE_BOUND = re.compile(rf"\b(?:gia\s+(?:(?P<op>{_MAX}|{_MIN}|tam|khoang)\s+)?|(?P<op2>duoi|tren|toi da|khong qua|tam|khoang)\s+)"
+                               rf"(?P<v>{_PRICE_BARE})")
 _AREA_RANGE = re.compile(rf"(?:(?:dien tich\s+)?tu\s+)?(?P<lo>{_NUM})(?:{_AREA_UNIT})?{_RANGE_SEP}(?P<hi>{_NUM}){_AREA_UNIT}")
 _AREA_BOUND = re.compile(rf"(?:(?:dien tich|rong)\s+)?(?:(?P<op>{_MAX}|{_MIN}|{_ABOUT})\s*)?(?P<v>{_AREA})(?![a-z0-9])")
 
@@ -126,21 +126,8 @@ def without_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\s*[,;]\s*(?=[,;]|$)", "", out)).strip(" ,;")
 
 
-def _million_value(number: str, tail: str) -> float:
-    value = float(number.replace(",", "."))
-    if tail and "." not in number and "," not in number:   # "3tr5" = 3.5 triệu
-        value += int(tail) / 10 ** len(tail)
-    return value * 1_000_000
-
-
 def _price_value(token: str) -> int | None:
-    s = re.sub(r"\s*(?:dong|vnd|d)$", "", token.strip())
-    if m := re.fullmatch(rf"({_NUM})\s*{_MILLION}\s*(\d*)", s):
-        return int(round(_million_value(m.group(1), m.group(2))))
-    if m := re.fullmatch(rf"({_NUM})\s*{_THOUSAND}", s):
-        return int(round(float(m.group(1).replace(",", ".")) * 1000))
-    digits = re.sub(r"[.,]", "", s)
-    return int(digits) if digits.isdigit() else None
+    return money.money_value(token, bare_unit=1_000_000)
 
 
 def _bounds(op: str | None, value: float, about: float) -> tuple:
@@ -164,9 +151,15 @@ def _price_part(folded: str) -> tuple[tuple, tuple[int, int]] | None:
             return (lo, hi), m.span()
     for m in _PRICE_BOUND.finditer(folded):
         value = _price_value(m.group("v"))
-        if value is None or value < 100_000:
+        if value is None or not 100_000 <= value <= 100_000_000:     # "cách 500m" is a distance
             continue
         lo, hi = _bounds(m.group("op"), value, ABOUT_PRICE)
+        return (None if lo is None else int(round(lo, -3)), None if hi is None else int(round(hi, -3))), m.span()
+    for m in _PRICE_BARE_BOUND.finditer(folded):
+        value = _price_value(m.group("v"))
+        if value is None or not 300_000 <= value <= 100_000_000:
+            continue
+        lo, hi = _bounds(m.group("op") or m.group("op2"), value, ABOUT_PRICE)
         return (None if lo is None else int(round(lo, -3)), None if hi is None else int(round(hi, -3))), m.span()
     return None
 
@@ -184,10 +177,6 @@ def _area_part(folded: str) -> tuple[tuple, tuple[int, int]] | None:
         lo, hi = _bounds(op, value, ABOUT_AREA)
         return (None if lo is None else round(lo, 1), None if hi is None else round(hi, 1)), m.span()
     return None
-
-
-def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in spans)
 
 
 def read_query(text: str, lexicon: LexiconTagger) -> ParsedQuery:

@@ -9,12 +9,11 @@ PyTorch on the encoders' outputs (``MultimodalTagger`` accepts ``text_vectors`` 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import torch
 
-from .serving import MANIFEST, RUNTIME_DIR, runtime_choice  # noqa: F401 (runtime_choice: re-exported)
+from .serving import RUNTIME_DIR, checkpoint_folder, read_manifest, runtime_choice  # noqa: F401 (runtime_choice: re-exported)
 
 
 class RuntimeUnavailable(RuntimeError):
@@ -84,13 +83,11 @@ def load_runtime(checkpoint_dir: str | Path, model, threads: int | None = None) 
     """The export beside ``checkpoint_dir`` for ``model`` (the checkpoint's network, loaded);
     :class:`RuntimeUnavailable` when there is none, it was made from other weights, or onnxruntime
     is missing."""
-    folder = Path(checkpoint_dir)
-    folder = folder.parent if folder.is_file() else folder
-    manifest_path = folder / RUNTIME_DIR / MANIFEST
-    if not manifest_path.is_file():
+    folder = checkpoint_folder(checkpoint_dir)
+    manifest = read_manifest(folder)
+    if manifest is None:
         raise RuntimeUnavailable(f"no fast-runtime export in {folder / RUNTIME_DIR} "
                                  f"(make one with `python -m mlcore export-runtime --model {folder}`)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("weights_sha256") != weights_sha256(model):
         raise RuntimeUnavailable(f"the export in {folder / RUNTIME_DIR} was made from other weights: re-export it")
     try:

@@ -212,15 +212,31 @@ class OnnxTagger(CheckpointTagger):
         return np.zeros((slots, *self._map_shape), dtype=np.float32)
 
 
+def checkpoint_folder(path: str | Path) -> Path:
+    """The folder of a checkpoint given as its folder or its ``best_model.pt``."""
+    path = Path(path)
+    return path.parent if path.is_file() else path
+
+
+def read_manifest(checkpoint: str | Path) -> dict | None:
+    """The one reader of an export's manifest (``runtime/runtime.json`` beside a checkpoint), or
+    None when there is no export."""
+    path = checkpoint_folder(checkpoint) / RUNTIME_DIR / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def write_manifest(checkpoint: str | Path, manifest: dict) -> None:
+    path = checkpoint_folder(checkpoint) / RUNTIME_DIR / MANIFEST
+    path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+
+
 def load_serving_tagger(folder: str | Path, vocabulary: TagVocabulary | None = None) -> OnnxTagger | None:
     """The checkpoint in ``folder`` served without PyTorch, or None (the reason is logged) when its
     export cannot do it alone."""
-    folder = Path(folder)
-    folder = folder.parent if folder.is_file() else folder
-    path = folder / RUNTIME_DIR / MANIFEST
-    if not path.is_file():
+    folder = checkpoint_folder(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
         return None
-    manifest = json.loads(path.read_text(encoding="utf-8"))
     if "heads" not in manifest or "serving" not in manifest:
         log.info("%s: the export has no heads graph; serving with PyTorch", folder)
         return None

@@ -9,7 +9,7 @@ from .vocab import TagVocabulary
 
 # The shipped default checkpoint, and the one command that rebuilds it (docs/model.md).
 DEFAULT_CHECKPOINT = Path(__file__).parent / "resources" / "default_model"
-DEFAULT_TRAIN_COMMAND = "python -m mlcore train --config configs/default_model.json --out mlcore/resources/default_model"
+DEFAULT_TRAIN_COMMAND = "python -m mlcore train --out mlcore/resources/default_model"
 
 
 class Tagger(Protocol):

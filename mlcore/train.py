@@ -1,8 +1,9 @@
-"""``python -m mlcore train --config CONFIG --out DIR``: a plain PyTorch training loop.
+"""``python -m mlcore train [--config FILE.json] --out DIR``: a plain PyTorch training loop.
 
-The recipe is ``configs/default_model.json`` (the one place the default is defined) with the
-keys of ``--config`` over it: ``"model"`` is the :class:`mlcore.config.TaggerConfig` that builds
-the network and is saved in its checkpoint; the other keys say what to train on and how.
+What to train and how is one :class:`mlcore.train_config.TrainConfig` (its defaults are the
+shipped model's; ``--config``'s keys go over them): ``model`` is the
+:class:`mlcore.config.TaggerConfig` that builds the network; the config, the git commit and the
+data files' hashes are saved in the checkpoint.
 
 Data (paths relative to the working folder):
 * listing texts with weak labels from the lexicon (rows marked ``in_dev_gold`` excluded), split
@@ -46,7 +47,6 @@ from tqdm import tqdm
 from .calibration import (binary_cross_entropy, expected_calibration_error, fit_temperature,
                           precision_first_thresholds, sigmoid, tune_thresholds)
 from .checkpoint import save_checkpoint
-from .config import TaggerConfig, resolve_path
 from .data import Example, iter_jsonl_objects, jsonl_text, read_dataset
 from .lexicon import LexiconTagger
 from .losses import loss_function, masked_bce
@@ -54,6 +54,7 @@ from .metrics import micro_f1_matrix
 from .model import MultimodalTagger, build_model
 from .photos import PhotoCache, load_image, multimodal_pairs, read_photo_labels, split_photos
 from .text import fold_text
+from .train_config import PhotoStage, FusionStage, TrainConfig, provenance, resolve_path
 from .vocab import TagVocabulary, default_vocabulary
 
 
@@ -68,17 +69,12 @@ class Row:
     weights: dict[str, float] = field(default_factory=dict)
 
 
-# Where a person's decision leaves a tag open (a site export names only the tags decided), the
-# rules' weak label stands in, weighted this much against a person's.
-WEAK_WEIGHT = 0.3
-
-
-def human_rows(path: Path, vocab: TagVocabulary, base: Path, weak_weight: float = WEAK_WEIGHT) -> list[Row]:
+def human_rows(path: Path, vocab: TagVocabulary, base: Path, weak_weight: float) -> list[Row]:
     """Rows labelled by people: a JSONL file of ``{"text" (or title + description), "tags",
     "images"?, "negatives"?}``.  Without ``negatives`` the tags are complete (an annotated set such as
     train_gold: every other tag is absent).  With ``negatives`` (``manage.py export_training_data``)
     only the named tags are decided: ``tags`` are positives, ``negatives`` explicit negatives, and
-    every other tag takes the lexicon's weak label at ``weak_weight``.  Photos that are not on this
+    every other tag takes the lexicon's weak label at ``weak_weight`` (``TrainConfig.extra_weak_weight``).  Photos that are not on this
     machine are left out.  Unknown tags stop with ``FILE:LINE``."""
     from .data import DatasetError
     from .vocab import UnknownTagError
@@ -129,38 +125,38 @@ def weak_text_rows(listings: Path, vocab: TagVocabulary, max_texts: int | None) 
                                                   unit="listing", file=sys.stderr)]
 
 
-def build_data(config: dict, vocab: TagVocabulary, base: Path) -> dict[str, list[Row]]:
-    texts = weak_text_rows(resolve_path(base, config["listings"]), vocab, config.get("max_texts"))
+def build_data(config: TrainConfig, vocab: TagVocabulary, base: Path) -> dict[str, list[Row]]:
+    texts = weak_text_rows(resolve_path(base, config.listings), vocab, config.max_texts)
     # People's labels replace the rules' on the same text (a listing annotated or decided on the site).
-    extra = [row for path in config.get("extra_labels") or []
-             for row in human_rows(resolve_path(base, path), vocab, base, config.get("extra_weak_weight", WEAK_WEIGHT))]
+    extra = [row for path in config.extra_labels
+             for row in human_rows(resolve_path(base, path), vocab, base, config.extra_weak_weight)]
     labelled = {r.text for r in extra}
     texts = [r for r in texts if r.text not in labelled]
-    weak_weight = float(config.get("text_weak_weight", 1.0))      # the rules' labels against people's
+    weak_weight = config.text_weak_weight      # the rules' labels against people's
     if weak_weight != 1.0:
         for row in texts:
             row.weights = {s: weak_weight for s in vocab.slugs}
-    train_texts = [r for r in texts if _split_key(r.text) >= config["val_fraction"]]
-    val_texts = [r for r in texts if _split_key(r.text) < config["val_fraction"]]
+    train_texts = [r for r in texts if _split_key(r.text) >= config.val_fraction]
+    val_texts = [r for r in texts if _split_key(r.text) < config.val_fraction]
     # With people's labels, the text side is validated on theirs (held out the same way), not on
     # the rules' own labels, which a model copying the rules would match perfectly.
-    held_out = [bool(r.text) and _split_key(r.text) < config["val_fraction"] for r in extra]
+    held_out = [bool(r.text) and _split_key(r.text) < config.val_fraction for r in extra]
     if any(held_out):
         val_texts = [r for r, held in zip(extra, held_out) if held]
         extra = [r for r, held in zip(extra, held_out) if not held]
-    photos = (split_photos(read_photo_labels(resolve_path(base, config["photos"]), vocab)) if config.get("photos")
+    photos = (split_photos(read_photo_labels(resolve_path(base, config.photos), vocab)) if config.photos
               else {"train": [], "val": [], "test": []})          # a text-only recipe
     photo_rows = {name: [Row("", [p.path], list(p.tags), visual_only=True) for p in ps]
                   for name, ps in photos.items()}
-    rng = random.Random(config["seed"])
-    pair_texts = rng.sample(train_texts, k=min(config["pairs"], len(train_texts)))
+    rng = random.Random(config.seed)
+    pair_texts = rng.sample(train_texts, k=min(config.pairs, len(train_texts)))
     pairs = multimodal_pairs([Example(str(i), r.text, r.labels) for i, r in enumerate(pair_texts)],
-                             photos["train"], vocab, seed=config["seed"]) if photos["train"] else []
+                             photos["train"], vocab, seed=config.seed) if photos["train"] else []
     lexicon = {r.text: r.lexicon for r in pair_texts}
     pair_rows = [Row(p.text, list(p.images), list(p.tags), lexicon=lexicon[p.text]) for p in pairs]
     # Photos with their own labels are few next to the texts: each is seen photo_repeat times an epoch.
-    photo_train = photo_rows["train"] * int(config.get("photo_repeat", 1))
-    return {"train": train_texts + photo_train + pair_rows + extra * int(config.get("extra_repeat", 1)),
+    photo_train = photo_rows["train"] * config.photo_repeat
+    return {"train": train_texts + photo_train + pair_rows + extra * config.extra_repeat,
             "train_photos": photo_rows["train"], "extra": extra,
             "val_text": val_texts, "val_photos": photo_rows["val"], "test_photos": photo_rows["test"]}
 
@@ -344,18 +340,18 @@ def _linear_warmup_cosine(optimizer, total_steps: int, warmup: float = 0.1):
 
 
 def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], val_photos: list[Row],
-                stage: dict, device: torch.device) -> list[dict]:
+                stage: PhotoStage, device: torch.device) -> list[dict]:
     """The image encoder learns the rooms' objects from labelled photos alone (loss on the photo
     head's logits, visual tags only).  First a linear probe: the trunk frozen, its features
     computed once (and of the flipped photo), the head trained for ``probe_epochs``; then
     ``epochs`` of fine-tuning the last ``trainable_stages`` trunk stages with the head on augmented
     photos (linear warm-up, cosine decay).  Returns its history."""
-    if model.photo_head is None or not photos or (stage.get("epochs", 0) <= 0 and stage.get("probe_epochs", 0) <= 0):
+    if model.photo_head is None or not photos or (stage.epochs <= 0 and stage.probe_epochs <= 0):
         return []
     history: list[dict] = []
-    loss_fn = loss_function(stage.get("loss", "bce"))
+    loss_fn = loss_function(stage.loss)
     visual = batcher.visual_mask.to(device)
-    bs = int(stage.get("batch_size", 32))
+    bs = stage.batch_size
     pre = model.image_encoder.preprocess
     gold = torch.tensor(gold_matrix(photos, batcher.slugs), dtype=torch.float32)
 
@@ -368,7 +364,7 @@ def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], va
         return record
 
     # 1. linear probe on frozen features (each photo and its mirror image encoded once)
-    if stage.get("probe_epochs", 0) > 0:
+    if stage.probe_epochs > 0:
         start = time.time()
         model.image_encoder.eval()
         feats = []
@@ -380,11 +376,11 @@ def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], va
                 pooled = f["pooled"][:, 0]
                 feats.append(torch.stack([pooled[:len(x)], pooled[len(x):]], 1).cpu())
         feats = torch.cat(feats)                                              # [N, 2 views, 2·Di]
-        head_opt = torch.optim.AdamW(model.photo_head.parameters(), lr=stage.get("probe_lr", 1e-3),
-                                     weight_decay=stage.get("probe_weight_decay", 0.05))
+        head_opt = torch.optim.AdamW(model.photo_head.parameters(), lr=stage.probe_lr,
+                                     weight_decay=stage.probe_weight_decay)
         model.photo_head.train()
         total = n = 0
-        for epoch in tqdm(range(stage["probe_epochs"]), desc="photo probe: train", unit="epoch", file=sys.stderr):
+        for epoch in tqdm(range(stage.probe_epochs), desc="photo probe: train", unit="epoch", file=sys.stderr):
             order = torch.randperm(len(photos))
             total = n = 0
             for i in range(0, len(order), bs):
@@ -396,18 +392,18 @@ def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], va
                 loss.backward()
                 head_opt.step()
                 total, n = total + loss.item(), n + 1
-        history.append(val_record("photo_probe", stage["probe_epochs"], total / max(n, 1), time.time() - start))
+        history.append(val_record("photo_probe", stage.probe_epochs, total / max(n, 1), time.time() - start))
 
     # 2. fine-tune the last trunk stages with the head, on augmented photos
-    epochs = int(stage.get("epochs", 0))
+    epochs = stage.epochs
     if epochs > 0:
-        model.image_encoder.train_last_stages(stage.get("trainable_stages"))
+        model.image_encoder.train_last_stages(stage.trainable_stages)
         trunk = [p for p in model.image_encoder.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW([{"params": trunk, "lr": stage["encoder_lr"]},
-                                       {"params": model.photo_head.parameters(), "lr": stage["lr"]}],
-                                      weight_decay=stage.get("weight_decay", 0.01))
+        optimizer = torch.optim.AdamW([{"params": trunk, "lr": stage.encoder_lr},
+                                       {"params": model.photo_head.parameters(), "lr": stage.lr}],
+                                      weight_decay=stage.weight_decay)
         steps = epochs * math.ceil(len(photos) / bs)
-        scheduler = _linear_warmup_cosine(optimizer, steps, stage.get("warmup", 0.1))
+        scheduler = _linear_warmup_cosine(optimizer, steps, stage.warmup)
         for epoch in range(epochs):
             start = time.time()
             model.image_encoder.train()
@@ -435,14 +431,14 @@ def photo_stage(model: MultimodalTagger, batcher: Batcher, photos: list[Row], va
 
 
 def fusion_stage(name: str, model: MultimodalTagger, batcher: Batcher, train_rows: list[Row], val: dict,
-                 config: dict, stage: dict, freeze_encoders: bool, best: dict) -> tuple[list[dict], dict]:
+                 config: TrainConfig, stage: FusionStage, freeze_encoders: bool, best: dict) -> tuple[list[dict], dict]:
     """Train the fusion side on texts, photos and pairs.  ``freeze_encoders``: both encoders (and
     the photo head) stay as they are and every text and photo is encoded once; otherwise the
     text encoder and the last ``image_trainable_stages`` image stages train at ``encoder_lr``.
     ``best`` ({"f1", "state"}): the best epoch before this stage.  Returns (the stage's history,
     the best epoch after it)."""
     history: list[dict] = []
-    if stage.get("epochs", 0) <= 0:
+    if stage.epochs <= 0:
         return history, best
     for p in model.text_encoder.parameters():
         p.requires_grad = not freeze_encoders
@@ -453,10 +449,10 @@ def fusion_stage(name: str, model: MultimodalTagger, batcher: Batcher, train_row
             for p in model.photo_head.parameters():
                 p.requires_grad = False
         everything = train_rows + val["val_text"] + val["val_photos"]
-        batcher.encode_texts(everything, config["batch_size"])
-        batcher.encode_photos(everything, config["batch_size"])
+        batcher.encode_texts(everything, config.batch_size)
+        batcher.encode_photos(everything, config.batch_size)
     else:
-        model.image_encoder.train_last_stages(config.get("image_trainable_stages"))
+        model.image_encoder.train_last_stages(config.image_trainable_stages)
         if model.photo_head is not None:
             for p in model.photo_head.parameters():
                 p.requires_grad = True
@@ -464,19 +460,19 @@ def fusion_stage(name: str, model: MultimodalTagger, batcher: Batcher, train_row
     # large step would blow up their activations); layers trained from scratch take ``lr``.
     encoders = {id(p) for p in [*model.text_encoder.parameters(), *model.image_encoder.parameters()]}
     groups = [{"params": [p for p in model.parameters() if p.requires_grad and id(p) in encoders],
-               "lr": stage.get("encoder_lr", stage["lr"])},
+               "lr": stage.encoder_lr if stage.encoder_lr is not None else stage.lr},
               {"params": [p for p in model.parameters() if p.requires_grad and id(p) not in encoders],
-               "lr": stage["lr"]}]
-    optimizer = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=config["weight_decay"])
-    bs = config["batch_size"]
-    for epoch in range(stage["epochs"]):
+               "lr": stage.lr}]
+    optimizer = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=config.weight_decay)
+    bs = config.batch_size
+    for epoch in range(stage.epochs):
         model.train()
         if freeze_encoders:
             model.text_encoder.eval()
             model.image_encoder.eval()
-        rows = epoch_rows(train_rows, config.get("texts_per_epoch"))
+        rows = epoch_rows(train_rows, config.texts_per_epoch)
         total, n, start = 0.0, 0, time.time()
-        bar = tqdm(range(0, len(rows), bs), desc=f"{name} {epoch + 1}/{stage['epochs']}", unit="batch",
+        bar = tqdm(range(0, len(rows), bs), desc=f"{name} {epoch + 1}/{stage.epochs}", unit="batch",
                    file=sys.stderr)
         for i in bar:
             b = batcher(rows[i:i + bs], train=True)
@@ -553,12 +549,12 @@ def training_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def calibrate(model: MultimodalTagger, batcher: Batcher, data: dict, vocab: TagVocabulary, config: dict,
+def calibrate(model: MultimodalTagger, batcher: Batcher, data: dict, vocab: TagVocabulary, config: TrainConfig,
               base: Path) -> dict:
     """A temperature on the validation rows; thresholds for text-supported tags on the threshold
     data (dev_gold: tuned, never trained on); precision-first thresholds for photo-only tags on
     the validation photos.  Returns {"temperature", "thresholds", "photo_thresholds", "report"}."""
-    slugs, bs = vocab.slugs, config["batch_size"]
+    slugs, bs = vocab.slugs, config.batch_size
     val_rows = data["val_text"] + data["val_photos"]
     logits = predict_logits(model, batcher, val_rows, bs)
     gold = gold_matrix(val_rows, slugs)
@@ -567,7 +563,7 @@ def calibrate(model: MultimodalTagger, batcher: Batcher, data: dict, vocab: TagV
               "ece_after": round(expected_calibration_error(sigmoid(logits / temperature), gold), 4),
               "temperature": round(temperature, 4)}
     thresholds = {s: 0.5 for s in slugs}
-    path = resolve_path(base, config["threshold_data"]) if config.get("threshold_data") else None
+    path = resolve_path(base, config.threshold_data) if config.threshold_data else None
     if path is not None and path.exists():
         examples = read_dataset(path, vocab, check_images=False)
         lexicon = LexiconTagger(vocab)
@@ -578,37 +574,37 @@ def calibrate(model: MultimodalTagger, batcher: Batcher, data: dict, vocab: TagV
     if data["val_photos"]:
         probs = sigmoid(predict_logits(model, batcher, data["val_photos"], bs) / temperature)
         photo_thresholds = dict(zip(slugs, precision_first_thresholds(
-            probs, gold_matrix(data["val_photos"], slugs), target=config.get("photo_precision", 0.8),
-            floor=config.get("photo_threshold_floor", 0.3))))
+            probs, gold_matrix(data["val_photos"], slugs), target=config.photo_precision,
+            floor=config.photo_threshold_floor)))
     return {"temperature": temperature, "thresholds": thresholds, "photo_thresholds": photo_thresholds,
             "report": report}
 
 
-def train(config: dict, out: Path, base: Path = Path(".")) -> Path:
-    """Train the recipe ``config`` and write the checkpoint to ``out``; returns its file."""
-    torch.manual_seed(config["seed"])
-    random.seed(config["seed"])
-    device = training_device(config.get("device", "auto"))
+def train(config: TrainConfig, out: Path, base: Path = Path(".")) -> Path:
+    """Train ``config`` and write the checkpoint to ``out``; returns its file."""
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    device = training_device(config.device)
     vocab = default_vocabulary()
     slugs = vocab.slugs
     visual = {t.slug for t in vocab if t.visual}
     data = build_data(config, vocab, base)
-    model_config = TaggerConfig.from_dict({**config["model"], "num_tags": len(slugs)})
-    model = build_model(model_config, pretrained_image=config.get("pretrained_image", True),
+    model_config = config.model.replace(num_tags=len(slugs))
+    model = build_model(model_config, pretrained_image=config.pretrained_image,
                         texts=[r.text for r in data["train"] if r.text])
     model.visual_mask.copy_(torch.tensor([s in visual for s in slugs]))
     model.to(device)
     history: list[dict] = []
     if model_config.text_encoder["kind"] == "roberta":
         history += mlm_pretrain(model.text_encoder, [r.text for r in data["train"] if r.text],
-                                config["mlm_epochs"], config["mlm_lr"], config["batch_size"],
-                                min(config.get("mlm_max_length") or 10 ** 6, model.text_encoder.max_length), device)
+                                config.mlm_epochs, config.mlm_lr, config.batch_size,
+                                min(config.mlm_max_length or 10 ** 6, model.text_encoder.max_length), device)
     batcher = Batcher(model, slugs, visual, device)
-    history += photo_stage(model, batcher, data["train_photos"], data["val_photos"], config.get("photo_stage", {}),
+    history += photo_stage(model, batcher, data["train_photos"], data["val_photos"], config.photo_stage,
                            device)
     best = {"f1": -1.0, "state": copy.deepcopy(model.state_dict())}
     for name, freeze in (("stage1", True), ("stage2", False)):
-        stage_history, best = fusion_stage(name, model, batcher, data["train"], data, config, config[name], freeze, best)
+        stage_history, best = fusion_stage(name, model, batcher, data["train"], data, config, getattr(config, name), freeze, best)
         history += stage_history
     model.load_state_dict(best["state"])
     fitted = calibrate(model, batcher, data, vocab, config, base)
@@ -617,7 +613,8 @@ def train(config: dict, out: Path, base: Path = Path(".")) -> Path:
     model.cpu()
     file = save_checkpoint(out, model, slugs, thresholds=fitted["thresholds"],
                            photo_thresholds=fitted["photo_thresholds"], temperature=fitted["temperature"],
-                           version=config["version"], history=history, training=fitted["report"])
+                           version=config.version, history=history, training=fitted["report"],
+                           train_config=config.as_dict(), provenance=provenance(config, base))
     plot_history(history, out / "training_curves.png")
     return file
 

@@ -5,7 +5,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 from rest_framework.exceptions import ValidationError
 
-from .models import Room
+from .models import Room, RoomType
 from .places import PLACES
 from .search import SearchForm, search_rooms, understand, with_listing_details
 
@@ -57,7 +57,7 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("tinh", OpenApiTypes.STR, description="province/city code (official, 2025)"),
     OpenApiParameter("quan", OpenApiTypes.STR, description="old (pre-2025) district name, e.g. Quận 10, Bình Thạnh"),
     OpenApiParameter("phuong", OpenApiTypes.STR, description="ward code or name"),
-    OpenApiParameter("loai", OpenApiTypes.STR, enum=["phong_tro", "can_ho_mini", "nha_nguyen_can", "o_ghep"]),
+    OpenApiParameter("loai", OpenApiTypes.STR, enum=RoomType.values),
     OpenApiParameter("so_nguoi", OpenApiTypes.INT, description="people who will live there"),
     OpenApiParameter("coc_den", OpenApiTypes.STR, description="maximum deposit"),
     OpenApiParameter("dac_diem", OpenApiTypes.STR, many=True, description="tag slug; repeat for AND"),

@@ -1,6 +1,5 @@
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
@@ -9,23 +8,14 @@ from django.contrib.auth.forms import UserCreationForm
 from photos.processing import image_size, process_photo
 from .models import Room
 from .places import PLACES
-from .pricing import AreaError, PriceError, format_price_vnd, parse_area_m2, parse_price_vnd
+from .pricing import AreaError, PriceError, format_price_vnd, parse_amount_vnd, parse_area_m2, parse_price_vnd
 
 
 def _parse_amount(text: str, *, low: int, high: int, example: str) -> int | None:
-    """A small amount in VND as landlords type it: "3500", "3.500", "3,5k", "3.5k" (blank = None)."""
-    raw = (text or "").strip().lower().replace(" ", "").removesuffix("đ").removesuffix("vnd")
-    raw = raw.split("/")[0]
-    if not raw:
-        return None
-    m = re.fullmatch(r"(\d+(?:[.,]\d+)?)k", raw)
     try:
-        value = Decimal(m.group(1).replace(",", ".")) * 1000 if m else Decimal(re.sub(r"[.,](?=\d{3}(?:\D|$))", "", raw).replace(",", "."))
-    except InvalidOperation:
-        raise forms.ValidationError(f"Không hiểu số tiền “{text}”. Ví dụ: {example}.") from None
-    if not value.is_finite() or not low <= value <= high:
-        raise forms.ValidationError(f"Số tiền phải từ {low:,} đến {high:,} đ.".replace(",", "."))
-    return int(value)
+        return parse_amount_vnd(text, low=low, high=high, example=example)
+    except PriceError as exc:
+        raise forms.ValidationError(str(exc)) from None
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -178,7 +168,7 @@ class RoomForm(forms.ModelForm):
             raise forms.ValidationError(str(exc).replace("Giá thuê", "Tiền cọc").replace("giá", "tiền cọc")) from None
 
     def clean_electricity_price(self):
-        return _parse_amount(self.cleaned_data["electricity_price"], low=500, high=20_000, example="3.500 hoặc 3,5k")
+        return _parse_amount(self.cleaned_data["electricity_price"], low=500, high=20_000, example="3.500, 3k5 hoặc 3,5k")
 
     def clean_water_price(self):
         return _parse_amount(self.cleaned_data["water_price"], low=1_000, high=1_000_000, example="20.000 hoặc 20k")

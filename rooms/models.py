@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from mlcore.room_types import ROOM_TYPE_LIST
 from mlcore.text import fold_text
 
 from tagging.models import RoomTag, Tag
@@ -42,11 +43,8 @@ class SearchVectorOf(models.Func):
         return "NULL", []
 
 
-class RoomType(models.TextChoices):
-    PHONG_TRO = "phong_tro", "Phòng trọ"
-    CAN_HO_MINI = "can_ho_mini", "Căn hộ mini"
-    NHA_NGUYEN_CAN = "nha_nguyen_can", "Nhà nguyên căn"
-    O_GHEP = "o_ghep", "Ở ghép"
+# The one room-type vocabulary (mlcore.room_types) as Django choices: RoomType.PHONG_TRO, ...
+RoomType = models.TextChoices("RoomType", [(t.slug.upper(), (t.slug, t.label)) for t in ROOM_TYPE_LIST])
 
 
 class WaterPriceUnit(models.TextChoices):

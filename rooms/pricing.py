@@ -1,57 +1,46 @@
-"""Read a monthly rent the way landlords type it: "3.5 triệu", "3tr5", "3500000", "3.500.000đ"."""
+"""Money and area fields of the room form and the filters: read as people type them (one money
+reader for the form and the search box: ``mlcore.money``), shown as people read them."""
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
+
+from mlcore.money import money_value
 
 MIN_PRICE_VND = 100_000
 MAX_PRICE_VND = 1_000_000_000
 
-_MILLION = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:triệu|trieu|tr|củ|m)\s*(\d*)$")
-_THOUSAND = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(?:k|nghìn|ngàn|ngan|nghin)$")
-_GROUPED = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
-_PLAIN = re.compile(r"^\d+(?:[.,]\d+)?$")
-_NOISE = re.compile(r"(?:vnđ|vnd|đồng|dong|đ|/\s*(?:tháng|th|thang))$")
 
 
 class PriceError(ValueError):
     pass
 
 
-def _number(text: str) -> float:
-    return float(text.replace(",", "."))
-
-
 def parse_price_vnd(text: str) -> int:
-    """Monthly rent in VND from free text; raises PriceError with a Vietnamese message."""
-    raw = (text or "").strip().lower()
-    s = raw.replace(" ", "") if not re.search(r"[a-zđ]", raw) else re.sub(r"\s+", " ", raw)
-    for _ in range(2):
-        s = _NOISE.sub("", s).strip()
-    if not s:
+    """Monthly rent (or deposit) in VND as people write it (``mlcore.money``: "3tr5", "2m5",
+    "4 triệu rưỡi", "3.5" = 3,5 triệu); raises PriceError with a Vietnamese message."""
+    if not (text or "").strip():
         raise PriceError("Vui lòng nhập giá thuê.")
-    if m := _MILLION.match(s):
-        value = _number(m.group(1)) * 1_000_000
-        if m.group(2):  # "3tr5" = 3.5 triệu, "3tr25" = 3.25 triệu
-            if "." in m.group(1) or "," in m.group(1):
-                raise PriceError(f"Không hiểu giá “{text}”.")
-            value += int(m.group(2)) / 10 ** len(m.group(2)) * 1_000_000
-    elif m := _THOUSAND.match(s):
-        value = _number(m.group(1)) * 1_000
-    elif _GROUPED.match(s):
-        value = float(re.sub(r"[.,]", "", s))
-    elif _PLAIN.match(s):
-        value = _number(s)
-        if value < 1_000:  # "3.5" in a rent field means 3.5 triệu
-            value *= 1_000_000
-    else:
+    price = money_value(text, bare_unit=1_000_000)
+    if price is None:
         raise PriceError(f"Không hiểu giá “{text}”. Ví dụ: 3.5 triệu, 3tr5 hoặc 3500000.")
-    price = int(round(value))
     if price < MIN_PRICE_VND:
         raise PriceError("Giá thuê quá thấp (tối thiểu 100.000 đ/tháng).")
     if price > MAX_PRICE_VND:
         raise PriceError("Giá thuê quá cao (tối đa 1 tỷ đ/tháng).")
     return price
+
+
+def parse_amount_vnd(text: str, *, low: int, high: int, example: str) -> int | None:
+    """A small amount in VND (electricity per kWh, water per m³ or per person) as people write it:
+    "3500", "3.500", "3k5", "3,5k", "3,5" (= 3.500 đ), "20k/m3"; blank = None; else PriceError."""
+    if not (text or "").strip():
+        return None
+    value = money_value(text, bare_unit=1_000)
+    if value is None:
+        raise PriceError(f"Không hiểu số tiền “{text}”. Ví dụ: {example}.")
+    if not low <= value <= high:
+        raise PriceError(f"Số tiền phải từ {low:,} đến {high:,} đ.".replace(",", "."))
+    return value
 
 
 def format_price_vnd(price: int) -> str:

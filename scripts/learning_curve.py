@@ -85,7 +85,7 @@ def main(argv=None) -> int:
         print(f"needs {args.train_gold} and {args.dev_gold} (the shared data folder)", file=sys.stderr)
         return 2
 
-    from mlcore.config import load_recipe
+    from mlcore.train_config import load_train_config
     from mlcore.train import train
 
     rows = [line if line.endswith("\n") else line + "\n"
@@ -95,9 +95,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="learning-curve-") as tmp:
         tmp = Path(tmp)
         for n in args.sizes:
-            recipe = load_recipe(args.config)
-            recipe["version"] = f"learning-curve-{n}"
-            recipe["extra_labels"] = [str(subset(rows, n, tmp))] if n else []
+            recipe = load_train_config(args.config).replace(
+                version=f"learning-curve-{n}", extra_labels=[str(subset(rows, n, tmp))] if n else [])
             start = time.time()
             train(recipe, tmp / f"model_{n}", base=ROOT)
             point = {"human_labelled": n, **text_f1(str(tmp / f"model_{n}"), args.dev_gold),

@@ -8,8 +8,8 @@ from rest_framework.generics import RetrieveAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
+from guard import RateThrottle
 from photos.processing import process_photo
 
 from .models import TaggingJob
@@ -18,19 +18,12 @@ from .services import TextTooLong, suggest_tags
 log = logging.getLogger(__name__)
 
 
-class ExtractFeaturesThrottle(UserRateThrottle):
-    """Per user, or per client address when anonymous (the real one: REST_FRAMEWORK["NUM_PROXIES"]
-    = settings.TRUSTED_PROXIES); counted in the shared cache (Redis in production), so several web
-    processes share one limit.  The rate is REST_FRAMEWORK's "extract_features"; the try page
-    counts against the same limit.  An unreachable cache lets the request through (logged)."""
+class ExtractFeaturesThrottle(RateThrottle):
+    """Per user, or per client address when anonymous (behind settings.TRUSTED_PROXIES); counted by
+    the one rate limiter (guard.allow, in the shared cache: several web processes share one limit);
+    the try page counts against the same limit.  An unreachable cache lets the request through."""
     scope = "extract_features"
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception:
-            log.warning("extract_features throttle not counted: cache unreachable", exc_info=True)
-            return True
+    rate_setting = "EXTRACT_FEATURES_RATE"
 
 
 def _error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:

@@ -99,10 +99,6 @@ class TaggingJob(models.Model):
         return self.status == self.Status.FAILED and not self.permanent and self.retry_after is not None
 
     # -- state changes (as healthchecks keeps them: one method per transition) --------------------
-    def mark_sent(self) -> None:
-        self.enqueued_at = timezone.now()
-        self.save(update_fields=["enqueued_at"])
-
     def mark_running(self) -> None:
         self.status, self.started_at, self.received_at = self.Status.RUNNING, timezone.now(), None
         self.attempts += 1
@@ -220,10 +216,6 @@ class TagSuggestion(models.Model):
             return None
         photos = list(self.room.images.all()) if photos is None else photos
         return photos[index] if index < len(photos) else None
-
-    @property
-    def uncertainty(self) -> float:
-        return 1.0 - abs(self.confidence - self.threshold) * 2
 
 
 class RoomTag(models.Model):

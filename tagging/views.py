@@ -1,6 +1,8 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from guard import allow_request
+
 from .api import ExtractFeaturesThrottle
 from .highlight import highlight
 from .models import Tag
@@ -12,7 +14,8 @@ def try_tagger(request):
     """Paste a listing description, see the suggested tags and the words behind each."""
     description = request.POST.get("description", "").strip() if request.method == "POST" else ""
     context = {"description": description}
-    if request.method == "POST" and not ExtractFeaturesThrottle().allow_request(request, None):
+    if request.method == "POST" and not allow_request(ExtractFeaturesThrottle.scope, request,
+                                                      ExtractFeaturesThrottle.rate_setting):
         context["error"] = "Bạn thử quá nhiều lần; vui lòng đợi một chút rồi thử lại."
         return render(request, "tagging/try.html", context, status=429)
     if request.method == "POST":

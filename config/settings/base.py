@@ -121,6 +121,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_VERBOSE = False
 SIGNUP_RATE = read("SIGNUP_RATE", "5/h")
+EXTRACT_FEATURES_RATE = read("EXTRACT_FEATURES_RATE", "120/min")   # guard.allow counts both
 # /metrics: Prometheus scrapes it with "Authorization: Bearer <METRICS_TOKEN>"; unset, only this machine.
 METRICS_TOKEN = read("METRICS_TOKEN", "")
 # A worker serves its metrics on this port; one folder for every process's metrics (multi-process).
@@ -242,7 +243,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_RATES": {"extract_features": read("EXTRACT_FEATURES_RATE", "120/min")},
     "NUM_PROXIES": TRUSTED_PROXIES,       # the client address: never a made-up X-Forwarded-For
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }

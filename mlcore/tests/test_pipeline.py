@@ -93,7 +93,7 @@ def test_a_missing_default_checkpoint_is_a_clear_error(tmp_path, monkeypatch):
     from mlcore import taggers
 
     monkeypatch.setattr(taggers, "DEFAULT_CHECKPOINT", tmp_path / "gone")
-    with pytest.raises(taggers.TaggerNotFound, match="default checkpoint is missing.*mlcore train --config"):
+    with pytest.raises(taggers.TaggerNotFound, match="default checkpoint is missing.*mlcore train --out"):
         load_tagger("default")
 
 

@@ -70,3 +70,26 @@ def test_spans_point_into_the_typed_text(read):
     assert spans == {"tag": "Máy Lạnh", "price": "dưới 4tr"}
     assert without_spans(text, [(q.parts[0].start, q.parts[0].end)]) == "Phòng có q10 dưới 4tr"
     assert q.as_dict()["price_vnd"] == {"min": None, "max": 4_000_000}
+
+
+
+@pytest.mark.parametrize("typed, price", [
+    ("2m5", 2_500_000), ("4 triệu rưỡi", 4_500_000), ("4tr rưỡi", 4_500_000), ("3 củ", 3_000_000),
+    ("3.500.000đ", 3_500_000), ("3tr5/tháng", 3_500_000),
+])
+def test_the_box_reads_money_with_the_one_money_reader(read, typed, price):
+    from mlcore.money import money_value
+
+    assert money_value(typed, bare_unit=1_000_000) == price
+    lo, hi = read(typed).price
+    assert lo < price < hi and abs((lo + hi) / 2 - price) <= 1000         # "about" the same amount
+
+
+@pytest.mark.parametrize("typed, price", [("giá 3.5", (2_975_000, 4_025_000)), ("dưới 3,5", (None, 3_500_000))])
+def test_a_bare_number_after_a_price_word_is_in_trieu_as_in_the_form(read, typed, price):
+    assert read(typed).price == price
+
+
+@pytest.mark.parametrize("typed", ["gần 2 trường", "phòng cho 2 người", "cách 500m", "25m2"])
+def test_counts_distances_and_sizes_are_not_prices(read, typed):
+    assert read(typed).price is None

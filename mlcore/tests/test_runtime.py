@@ -62,16 +62,15 @@ def test_the_pipeline_tags_the_same_with_either_runtime(exported, tmp_path):
             assert a.evidence == b.evidence and a.photos == b.photos
 
 
-def test_a_photo_head_reading_regions_serves_without_pytorch_as_with_it(tmp_path):
+def test_the_photo_head_serves_without_pytorch_as_with_it(tmp_path):
     from mlcore.serving import load_serving_tagger
 
-    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True,
-                                   photo_head={"photo_head_hidden": 16, "photo_regions": True})
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head=True)
     export_runtime(folder)
     served = load_serving_tagger(folder)
     assert served is not None
     reference = FeatureExtractionPipeline(folder, runtime="torch")
-    assert reference.model.photo_regions and reference.model.photo_head_hidden == 16
+    assert reference.model.photo_head is not None
     red, blue = _photo(tmp_path / "a.jpg", (200, 30, 30)), _photo(tmp_path / "b.jpg", (30, 30, 200))
     texts, photos = ["Phòng có máy lạnh, wifi", "", "Căn hộ mini"], [(red, blue), (blue,), ()]
     served.tag_batch(texts, photos)
@@ -87,7 +86,7 @@ def test_a_batch_shared_out_between_the_cores_scores_as_one_pass_does(tmp_path):
 
     from mlcore.checkpoint import save_checkpoint
 
-    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head={})
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head=True)
     model, meta = load_checkpoint(folder)
     torch.manual_seed(1)
     with torch.no_grad():                  # a head that reads the text and the photos

@@ -3,13 +3,13 @@ from pathlib import Path
 
 
 def write_tiny_checkpoint(folder: Path, version: str = "test-1", photo_thresholds: dict | None = None,
-                          lexicon_prior: bool = False, photo_head: dict | None = None) -> Path:
-    """``photo_head``: None, or the photo head's settings (``{"photo_head_hidden": 16,
-    "photo_regions": True}``): the photos are then squashed to 64 px, as the fast runtime needs."""
+                          lexicon_prior: bool = False, photo_head: bool = False) -> Path:
+    """``photo_head``: with a photo head, photos squashed to 64 px (as the fast runtime needs);
+    without, the resnet34 default (cropped)."""
     import torch
 
     from mlcore.checkpoint import save_checkpoint
-    from mlcore.config import ImagePreprocess
+    from mlcore.config import TaggerConfig
     from mlcore.encoders import create_image_encoder, roberta_text_encoder, train_tokenizer
     from mlcore.model import MultimodalTagger
     from mlcore.vocab import default_vocabulary
@@ -18,10 +18,13 @@ def write_tiny_checkpoint(folder: Path, version: str = "test-1", photo_threshold
     slugs = default_vocabulary().slugs
     tokenizer = train_tokenizer(["Phòng mát có máy lạnh gần trường", "Căn hộ mini ban công"] * 30, vocab_size=300)
     text = roberta_text_encoder(tokenizer, hidden=32, layers=1, heads=2, intermediate=64, max_length=32)
-    image = create_image_encoder("resnet34", pretrained=False,
-                                 preprocess=ImagePreprocess(64, resize="squash") if photo_head is not None else None)
-    model = MultimodalTagger(text, image, len(slugs), dim=32, hidden=32, lexicon_prior=lexicon_prior,
-                             photo_head=photo_head is not None, **(photo_head or {}))
+    config = TaggerConfig(text_encoder={"kind": "roberta", "vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2,
+                                        "intermediate": 64, "max_length": 32},
+                          image_encoder="resnet34", num_tags=len(slugs), dim=32, hidden=32,
+                          image_preprocess={"size": 64, "resize": "squash"} if photo_head else {"size": 512},
+                          lexicon_prior=lexicon_prior, photo_head=photo_head)
+    image = create_image_encoder("resnet34", pretrained=False, preprocess=config.image_preprocess)
+    model = MultimodalTagger(config, text, image)
     with torch.no_grad():
         model.head[-1].weight.zero_()              # the head ignores its input: its bias decides
         model.head[-1].bias.fill_(-6.0)
@@ -61,9 +64,7 @@ def write_tiny_training_data(folder: Path, version: str = "tiny-train") -> dict:
               "model": {"text_encoder": {"vocab_size": 300, "hidden": 32, "layers": 1, "heads": 2, "intermediate": 64,
                                          "max_length": 32},
                         "image_encoder": "resnet34", "image_preprocess": {"size": 48, "resize": "squash"},
-                        "dim": 32, "hidden": 32,
-                        # a linear photo head on the whole photo: what a tiny model learns in seconds
-                        "photo_head_hidden": 0, "photo_regions": False, "photos_add_only": False},
+                        "dim": 32, "hidden": 32},
               "pretrained_image": False,
               "photo_stage": {"probe_epochs": 2, "epochs": 1, "batch_size": 8, "trainable_stages": 2,
                               "loss": "asymmetric"},
