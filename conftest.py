@@ -1,8 +1,15 @@
 """Fixtures shared by the Django apps' tests."""
 import io
+import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
+
+# Where tests put what people look at afterwards (screenshots, relevance reports): never inside
+# the checkout.  ARTIFACTS_DIR chooses; CI prints where they are.
+ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR") or Path(tempfile.gettempdir()) / "phongtro-artifacts")
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +60,7 @@ def make_upload():
 
 @pytest.fixture
 def vocabulary(db):
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
 

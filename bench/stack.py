@@ -146,7 +146,7 @@ class ProductionStack:
         redis.Redis.from_url(REDIS_DB).flushdb()
         self.manage("migrate", "--verbosity", "0")
         self.manage("collectstatic", "--noinput", "--verbosity", "0")
-        self.manage("shell", "-c", "from tagging.services import load_vocabulary; load_vocabulary()")
+        self.manage("shell", "-c", "from tagging.vocabulary import load_vocabulary; load_vocabulary()")
         self.procs["web"].append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"], cwd=REPO, env=self.env,
             stdout=subprocess.DEVNULL, stderr=open(self.tmp / "web.log", "w")))

@@ -171,7 +171,7 @@ def run_embedded(args, photos) -> dict:
     from django.test import Client
 
     from tagging.models import TaggingJob
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)

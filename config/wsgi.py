@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")   
 application = get_wsgi_application()
 
 from config.database import limit_web_statements  # noqa: E402  (needs the settings loaded above)
-from tagging.services import warm_up_in_background  # noqa: E402
+from tagging.serving import warm_up_in_background  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 

@@ -113,10 +113,10 @@ def test_a_photo_driven_suggestion_shows_its_photo(browser_page, live_server, se
     page shows that suggestion with the photo's thumbnail (screenshot: tag-page-photo.png)."""
     from mlcore.photos import read_photo_labels, split_photos
     from mlcore.taggers import load_tagger
-    from tagging import services
+    from tagging import serving
 
     settings.MLCORE_CHECKPOINT = "default"
-    services._tagger_cache.pop("default", None)
+    serving._tagger_cache.pop("default", None)
     tagger = load_tagger("default")
     # The test-split bed photo the model is surest of (the model never trained on the test groups).
     beds = [p for p in split_photos(read_photo_labels(SHARED_PHOTOS))["test"] if "giuong" in p.tags][:12]

@@ -23,7 +23,7 @@ def post_room(client, make_upload, title, description):
 
 
 def test_post_tag_confirm_and_find_on_the_real_stack(real_stack, client, make_upload, django_user_model):
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     landlord = django_user_model.objects.create_user("chutro_e2e", password="mat-khau-dai-123")
@@ -64,7 +64,7 @@ def test_post_tag_confirm_and_find_on_the_real_stack(real_stack, client, make_up
 
 
 def test_a_job_waits_in_the_queue_while_no_worker_runs(real_stack, client, make_upload, django_user_model):
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     landlord = django_user_model.objects.create_user("chutro_e2e2", password="mat-khau-dai-123")
@@ -90,7 +90,7 @@ def test_an_edit_that_denies_a_tag_hides_it_on_the_real_stack(real_stack, browse
     the API, and the landlord sees the warning (screenshot tag-page-recheck.png)."""
     from conftest import photo_bytes
     from e2e.conftest import ARTIFACTS, fill_room_form
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     real_stack.start_worker()
@@ -139,7 +139,7 @@ def test_a_killed_worker_loses_no_job_and_nobody_runs_a_command(real_stack, clie
     """kill -9 of the worker with a job in flight: Celery beat's requeue and a fresh worker finish
     every job within 2 minutes; none lost, none duplicated."""
     from tagging.models import TagSuggestion
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     landlord = django_user_model.objects.create_user("chutro_kill", password="mat-khau-dai-123")
@@ -174,7 +174,7 @@ def test_a_hung_broker_costs_a_save_under_2_seconds_and_loses_nothing(real_stack
     requeue sends the job and a worker does it."""
     from e2e.conftest import REDIS_URL, point_celery_at
     from tagging.jobs import NOT_SENT, requeue_stale
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
     from django.utils import timezone
 
     load_vocabulary()

@@ -32,6 +32,12 @@ def cmd_evaluate(args) -> int:
         print(json.dumps(report, ensure_ascii=False))
     else:
         print(format_report(report, vocab))
+    short = [f"{name} {report[key]:.4f} < {bar}" for name, key, bar in
+             (("micro-F1", "micro_f1", args.min_micro_f1), ("macro-F1", "macro_f1", args.min_macro_f1))
+             if bar is not None and report[key] < bar]
+    if short:       # a quality bar (CI checks the shipped models' figures this way, not in pytest)
+        print(f"below the bar on {args.data}: {'; '.join(short)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -173,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modality", choices=["both", "text", "image"], default="both",
                    help="text: ignore photos; image: ignore text (a photo-only row has an empty mota)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    p.add_argument("--min-micro-f1", type=float, default=None, metavar="F1",
+                   help="exit 1 when micro-F1 is below this bar (a figure check for CI)")
+    p.add_argument("--min-macro-f1", type=float, default=None, metavar="F1",
+                   help="exit 1 when macro-F1 is below this bar")
     p.add_argument("--runtime", choices=["auto", "onnx", "torch"], default=None,
                    help="a checkpoint's encoders: its ONNX export or PyTorch (default: MLCORE_RUNTIME, else auto)")
     p.set_defaults(func=cmd_evaluate)

@@ -69,6 +69,22 @@ class TagMatch:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What one pass over a listing found: the tags it states (``matches``, most confident first)
+    and those it names only to deny them (``denied``: "không có máy lạnh")."""
+    matches: tuple[TagMatch, ...]
+    denied: tuple[TagMatch, ...] = ()
+
+    @property
+    def by_slug(self) -> dict[str, TagMatch]:
+        return {m.slug: m for m in self.matches}
+
+    @property
+    def denied_slugs(self) -> tuple[str, ...]:
+        return tuple(sorted(m.slug for m in self.denied))
+
+
+@dataclass(frozen=True)
 class _CompiledRule:
     rule: Rule
     accented: LeftBounded
@@ -181,20 +197,36 @@ class LexiconTagger:
 
         ``images`` is accepted for interface compatibility with image-reading taggers and ignored.
         """
+        return list(self.read(text).matches)
+
+    def denied(self, text: str) -> list[TagMatch]:
+        """Tags ``text`` names only to deny them ("không có máy lạnh"): one match per tag, its
+        evidence the denying words (the cue before the mention included).  A tag that is also
+        stated without negation elsewhere in the text is not denied."""
+        return list(self.read(text).denied)
+
+    def read(self, text: str, images: tuple = ()) -> Reading:
+        """:meth:`tag` and :meth:`denied` from one pass over the text (one normalisation, one
+        search of the rules): what a tagging job needs, computed once."""
         norm = normalize(text or "")
+        negated_text = norm.normalized.text
         kept = self._resolve_overlaps(self._candidates(norm))
         by_tag: dict[str, list[tuple[float, Evidence]]] = {}
+        negated = []
         for cand in kept:
-            if not cand.rule.rule.tags or self._negated(norm.normalized.text, cand):
+            if not cand.rule.rule.tags:
                 continue
-            if cand.rule.unless_text is not None and cand.rule.unless_text.search(norm.normalized.text):
+            if self._negated(negated_text, cand):
+                negated.append(cand)
+                continue
+            if cand.rule.unless_text is not None and cand.rule.unless_text.search(negated_text):
                 continue
             conf = cand.rule.rule.confidence * (FOLDED_FACTOR if cand.folded else 1.0)
             start, end = norm.original_span(cand.start, cand.end)
             ev = Evidence(start, end, text[start:end])
             for slug in cand.rule.rule.tags:
                 by_tag.setdefault(slug, []).append((conf, ev))
-        for slug, conf, (start, end) in self._listing_rule_hits(norm.normalized.text, set(by_tag)):
+        for slug, conf, (start, end) in self._listing_rule_hits(negated_text, set(by_tag)):
             lo, hi = norm.original_span(start, end)
             by_tag.setdefault(slug, []).append((conf, Evidence(lo, hi, text[lo:hi])))
         matches = []
@@ -205,23 +237,15 @@ class LexiconTagger:
                 miss *= 1.0 - conf
             evidence = tuple(ev for _, ev in mentions)
             matches.append(TagMatch(slug, round(min(0.99, 1.0 - miss), 4), evidence))
-        return sorted(matches, key=lambda m: (-m.confidence, m.slug))
-
-    def denied(self, text: str) -> list[TagMatch]:
-        """Tags ``text`` names only to deny them ("không có máy lạnh"): one match per tag, its
-        evidence the denying words (the cue before the mention included).  A tag that is also
-        stated without negation elsewhere in the text is not denied."""
-        norm = normalize(text or "")
-        stated = {m.slug for m in self.tag(text)}
+        stated = {m.slug for m in matches}
         spans: dict[str, list[Evidence]] = {}
-        for cand in self._resolve_overlaps(self._candidates(norm)):
-            if not cand.rule.rule.tags or not self._negated(norm.normalized.text, cand):
-                continue
-            lo, hi = norm.original_span(self._negation_start(norm.normalized.text, cand), cand.end)
+        for cand in negated:
+            lo, hi = norm.original_span(self._negation_start(negated_text, cand), cand.end)
             for slug in cand.rule.rule.tags:
                 if slug not in stated:
                     spans.setdefault(slug, []).append(Evidence(lo, hi, text[lo:hi]))
-        return [TagMatch(slug, 1.0, tuple(evs)) for slug, evs in spans.items()]
+        return Reading(tuple(sorted(matches, key=lambda m: (-m.confidence, m.slug))),
+                       tuple(TagMatch(slug, 1.0, tuple(evs)) for slug, evs in spans.items()))
 
     def predict_tags(self, text: str, threshold: float | None = None) -> set[str]:
         return {m.slug for m in self.tag(text)

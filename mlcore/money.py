@@ -35,6 +35,8 @@ _CURRENCY_END = re.compile(r"\s*(?:vnd|dong|d)$")
 def money_value(text: str, bare_unit: int = 1) -> int | None:
     """The amount in đồng that ``text`` writes, or None when it is not an amount (the caller
     words the error).  ``bare_unit``: what a number under 1,000 without a unit counts in."""
+    if re.match(r"\s*[-−–]", text or ""):               # a negative amount is no amount
+        return None
     s = fold_text(text or "").strip()
     s = _PER.sub("", s)
     s = _CURRENCY_END.sub("", s).strip()

@@ -26,7 +26,7 @@ import torch
 from .checkpoint import load_checkpoint
 from .encoders import ModelNotAvailable
 from .runtime import OnnxEncoders, RuntimeUnavailable, load_runtime, runtime_choice
-from .lexicon import TagMatch
+from .lexicon import Reading
 from .photos import load_image
 from .suggestions import CheckpointTagger
 from .vocab import TagVocabulary
@@ -42,7 +42,7 @@ class FeatureExtractionPipeline(CheckpointTagger):
 
     # -- batch inference ------------------------------------------------------------------------
     def probabilities(self, texts: Sequence[str], images: Sequence[Sequence] | None = None,
-                      lexical: Sequence[dict[str, TagMatch]] | None = None):
+                      lexical: Sequence[Reading] | None = None):
         """(probabilities [B, tags], the photo behind each tag [B, tags], whether the photos support
         each tag [B, tags]) for listings with 0..P photos; ``lexical``: the lexicon's matches per
         text, when already computed.  With a photo head, photos support a tag when the photo head
@@ -63,7 +63,7 @@ class FeatureExtractionPipeline(CheckpointTagger):
         return self.forward(texts, pixels, mask, lexical)
 
     def forward(self, texts: Sequence[str], pixels: torch.Tensor, mask: torch.Tensor,
-                lexical: Sequence[dict[str, TagMatch]] | None = None):
+                lexical: Sequence[Reading] | None = None):
         """:meth:`probabilities` from photos already turned into tensors (pixels [B, P, 3, H, W],
         mask [B, P]): the lexicon (unless given), the tokenizer, the encoders and the heads.  With
         the fast runtime the text side runs on another thread while this one runs the image trunk
@@ -101,12 +101,12 @@ class FeatureExtractionPipeline(CheckpointTagger):
         """The text side: (the lexicon's matches per text, their confidences [B, tags], the
         tokens, the text vectors from the fast runtime or None)."""
         if lexical is None:
-            lexical = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
+            lexical = [self.lexicon.read(t) for t in texts]       # one pass each: tags and denials
         lexicon = torch.zeros(len(texts), len(feature))
-        for b, matches in enumerate(lexical):
-            for slug, m in matches.items():
-                if slug in feature:
-                    lexicon[b, feature[slug]] = m.confidence
+        for b, reading in enumerate(lexical):
+            for m in reading.matches:
+                if m.slug in feature:
+                    lexicon[b, feature[m.slug]] = m.confidence
         tok = self.model.text_encoder.tokenize(list(texts))
         text_vectors = None
         if self.encoders is not None and self.encoders.text is not None:
@@ -125,7 +125,7 @@ class FeatureExtractionPipeline(CheckpointTagger):
     def runtime_name(self) -> str:
         return self.encoders.describe() if self.encoders is not None else "pytorch"
 
-    def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[list[TagMatch]]:
+    def read_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[Reading]:
         images = list(images) if images is not None else [()] * len(texts)
         probs, photo_of_tag, photo_support = self.probabilities(texts, images)
         lexical_all = self.last_lexical

@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .lexicon import Reading
 from .suggestions import CheckpointTagger
 from .vocab import TagVocabulary
 
@@ -114,12 +115,12 @@ class OnnxTagger(CheckpointTagger):
 
     # -- scores ---------------------------------------------------------------------------------
     def _text_side(self, texts: Sequence[str]):
-        lexical = [{m.slug: m for m in self.lexicon.tag(t)} for t in texts]
+        lexical = [self.lexicon.read(t) for t in texts]          # one pass each: tags and denials
         lexicon = np.zeros((len(texts), len(self.feature_index)), dtype=np.float32)
-        for b, found in enumerate(lexical):
-            for slug, m in found.items():
-                if slug in self.feature_index:
-                    lexicon[b, self.feature_index[slug]] = m.confidence
+        for b, reading in enumerate(lexical):
+            for m in reading.matches:
+                if m.slug in self.feature_index:
+                    lexicon[b, self.feature_index[m.slug]] = m.confidence
         ids, mask = self.tokens(texts)
         vectors = self.text_session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return lexical, lexicon, mask, vectors
@@ -127,7 +128,7 @@ class OnnxTagger(CheckpointTagger):
     def _feature_maps(self, photos: np.ndarray) -> np.ndarray:
         return self.image_session.run(None, {"images": photos})[0]
 
-    def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None):
+    def read_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[Reading]:
         images = [tuple(i) for i in images] if images is not None else [()] * len(texts)
         if len(images) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(images)} photo lists")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .calibration import FALLBACK_THRESHOLD
-from .lexicon import LexiconTagger, TagMatch
+from .lexicon import LexiconTagger, Reading, TagMatch
 from .rules_version import versioned
 from .vocab import TagVocabulary, default_vocabulary
 
@@ -60,12 +60,14 @@ class CheckpointTagger:
         return match.confidence >= self.threshold(match.slug, has_text, photo_only=bool(match.photos)
                                                   and not match.evidence)
 
-    def matches(self, texts: Sequence[str], images: Sequence[Sequence], lexical_all, probs, photo_probs,
-                photo_of_tag, photo_support) -> list[list[TagMatch]]:
+    def matches(self, texts: Sequence[str], images: Sequence[Sequence], readings: Sequence[Reading], probs,
+                photo_probs, photo_of_tag, photo_support) -> list[Reading]:
         """Per listing, its suggestions from the scores ([B, tags] each; ``photo_probs`` NaN where
-        there are no photos or no photo head), most confident first."""
+        there are no photos or no photo head), most confident first, with the lexicon's denials
+        (``readings``: the lexicon's pass over each text)."""
         results = []
-        for b, lexical in enumerate(lexical_all):
+        for b, reading in enumerate(readings):
+            lexical = reading.by_slug
             found = []
             for idx, slug in self.id2feature.items():
                 conf = float(probs[b, idx])
@@ -83,15 +85,22 @@ class CheckpointTagger:
                 if images[b] and self.vocabulary[slug].visual and (photo_support[b, idx] or not texts[b].strip()):
                     photos = (int(photo_of_tag[b, idx]),)
                 found.append(TagMatch(slug, round(conf, 4), evidence, photos, seen))
-            results.append(sorted(found, key=lambda m: (-m.confidence, m.slug)))
+            results.append(Reading(tuple(sorted(found, key=lambda m: (-m.confidence, m.slug))), reading.denied))
         return results
 
-    def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[list[TagMatch]]:
+    def read_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[Reading]:
+        """Per listing: its suggestions and the tags its text denies (one lexicon pass each)."""
         raise NotImplementedError
 
+    def tag_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[list[TagMatch]]:
+        return [list(r.matches) for r in self.read_batch(texts, images)]
+
     # -- the site's interface -------------------------------------------------------------------
+    def read(self, text: str, images: Sequence = ()) -> Reading:
+        return self.read_batch([text], [tuple(images)])[0]
+
     def tag(self, text: str, images: Sequence = ()) -> list[TagMatch]:
-        return self.tag_batch([text], [tuple(images)])[0]
+        return list(self.read(text, images).matches)
 
     def predict_tags(self, text: str, threshold: float | None = None) -> set[str]:
         return {m.slug for m in self.tag(text)

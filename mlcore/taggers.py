@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from .lexicon import LexiconTagger, TagMatch
+from .lexicon import LexiconTagger, Reading, TagMatch
 from .vocab import TagVocabulary
 
 # The shipped default checkpoint, and the one command that rebuilds it (docs/model.md).
@@ -20,6 +20,9 @@ class Tagger(Protocol):
     vocabulary: TagVocabulary
 
     def tag(self, text: str, images: tuple = ()) -> list[TagMatch]: ...
+
+    def read(self, text: str, images: tuple = ()) -> Reading:
+        """:meth:`tag`'s matches and the tags the text denies, from one pass of the lexicon."""
 
     def threshold(self, slug: str, has_text: bool = True, photo_only: bool = False) -> float:
         """The confidence at or above which a tag counts; ``has_text`` False for a listing without

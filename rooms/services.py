@@ -63,8 +63,7 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
             removed = list(room.images.filter(pk__in=remove_photo_ids)) if remove_photo_ids else []
             for img in removed:
                 img.delete()
-            reordered = False
-            if photo_order:
+            if photo_order:         # the order people see; suggestions name photos by id: nothing to re-tag
                 kept = {img.pk: img for img in room.images.all()}
                 ordered = [kept[i] for i in photo_order if i in kept] + [
                     img for i, img in kept.items() if i not in photo_order]
@@ -72,7 +71,6 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
                     if img.position != position:
                         img.position = position
                         img.save(update_fields=["position"])
-                        reordered = True   # a suggestion names its photo by position: tag again
             last = room.images.order_by("-position").values_list("position", flat=True).first()
             start = 0 if last is None else last + 1
             for offset, photo in enumerate(photos):
@@ -84,7 +82,7 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
             if cover_id is not None and room.cover_id != cover_id and room.images.filter(pk=cover_id).exists():
                 room.cover_id = cover_id
                 room.save(update_fields=["cover"])
-            queued = text_changed or bool(photos) or bool(removed) or reordered
+            queued = text_changed or bool(photos) or bool(removed)
             if queued:
                 queue_tagging(room, reason="created" if is_new else "edited", accept_suggestions=accept_suggestions)
     except BaseException:

@@ -256,8 +256,8 @@ class RoomTagAdmin(admin.ModelAdmin):
 
 
 def _model_card_or_none() -> dict | None:
-    """The model in use (tagging.services.model_card); None when it cannot be loaded (the page still works)."""
-    from .services import model_card
+    """The model in use (tagging.model_card); None when it cannot be loaded (the page still works)."""
+    from .model_card import model_card
 
     try:
         return model_card()

@@ -39,15 +39,12 @@ class TagChoice:
     photo: object | None = None  # the RoomImage that drove a photo suggestion (its thumbnail is the witness)
     by_admin: bool = False       # an admin decided: the landlord cannot change it
     note: str = ""               # why the tag needs another look
+    photo_number: int | None = None   # 1-based place of ``photo`` among the room's photos, as shown now
 
     @property
     def from_photo(self) -> bool:
         return bool(self.suggestion and self.suggestion.source in ("image", "both"))
 
-    @property
-    def photo_number(self) -> int | None:
-        """1-based position of the driving photo among the room's photos."""
-        return self.suggestion.photo_index + 1 if self.suggestion and self.suggestion.photo_index is not None else None
 
     @property
     def evidence_words(self) -> list[str]:
@@ -62,7 +59,7 @@ def evidence_key(suggestion: TagSuggestion | None) -> str:
     if suggestion is None:
         return ""
     words = sorted({" ".join(e["text"].lower().split()) for e in suggestion.evidence if "text" in e})
-    if suggestion.photo_index is not None:
+    if suggestion.photo_id is not None:
         words.append(PHOTO_EVIDENCE)
     return " | ".join(words)
 
@@ -78,7 +75,7 @@ def evidence_gone(rt: RoomTag, suggestion: TagSuggestion | None, room) -> str:
     text = " ".join(room.text_for_tagging.lower().split())
     if any(word in text for word in words):
         return ""
-    if suggestion is not None and suggestion.photo_index is not None and (PHOTO_EVIDENCE in recorded or not words):
+    if suggestion is not None and suggestion.photo_id is not None and (PHOTO_EVIDENCE in recorded or not words):
         return ""                                      # a photo still shows it
     if not recorded:                                   # decided before evidence was recorded
         return "" if suggestion is not None and suggestion.above_threshold else \
@@ -108,8 +105,9 @@ def tag_choices(room) -> tuple[list[TagChoice], list[TagChoice]]:
         else:   # a tag waiting for another look is offered unticked: the new text or photos no longer say it
             checked = rt.status == RoomTag.Status.CONFIRMED
             decided = rt.status
-        return TagChoice(tag, s, checked, decided, s.driving_photo(photos) if s else None,
-                         by_admin=bool(rt and rt.source == RoomTag.Source.ADMIN), note=rt.note if rt else "")
+        photo = s.driving_photo(photos) if s else None
+        return TagChoice(tag, s, checked, decided, photo, by_admin=bool(rt and rt.source == RoomTag.Source.ADMIN),
+                         note=rt.note if rt else "", photo_number=photos.index(photo) + 1 if photo else None)
 
     suggested = [choice(s.tag, s) for s in suggestions]
     others = [choice(t, None) for t in Tag.objects.exclude(pk__in=suggested_ids)]

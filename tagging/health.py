@@ -48,7 +48,7 @@ def _broker() -> str:
 
 
 def _model() -> tuple[bool, str | None, str | None]:
-    from .services import get_tagger
+    from .serving import get_tagger
 
     try:
         tagger = get_tagger()
@@ -64,7 +64,7 @@ _pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="health")
 
 def liveness() -> dict:
     """The process answers; the model's version once it is loaded (never loaded by this)."""
-    from .services import loaded_tagger
+    from .serving import loaded_tagger
 
     tagger = loaded_tagger()
     return {"status": "ok", "model_loaded": tagger is not None, "model_version": tagger.version if tagger else None}

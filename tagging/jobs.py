@@ -76,7 +76,7 @@ def _is_broker_error(exc: BaseException) -> bool:
 def warm_up_quietly() -> None:
     """Load and warm the tagger in a starting worker; a failure is logged, and the first job then
     loads it (and fails with its own message if it really cannot)."""
-    from .services import warm_up
+    from .serving import warm_up
 
     try:
         log.info("tagger warmed up: %s", warm_up())
@@ -112,7 +112,9 @@ def run_job(job_id: int) -> TaggingJob | None:
         job.mark_running()
 
     room = job.room
-    photos = list(room.images.all())
+    # The photos in an order of their own (their content, then id), not the room's display order:
+    # reordering the photos neither misses the cache nor changes what the evidence names.
+    photos = sorted(room.images.all(), key=lambda img: (img.content_sha256, img.pk))
     result = suggest_tags(room.text_for_tagging, [img.image.path for img in photos],
                           [img.content_sha256 for img in photos])
 
@@ -121,7 +123,7 @@ def run_job(job_id: int) -> TaggingJob | None:
         job = TaggingJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status == TaggingJob.Status.DONE:  # room deleted meanwhile / another delivery won
             return job
-        job.store_result(result, tags)
+        job.store_result(result, tags, [img.pk for img in photos])
         transaction.on_commit(lambda job=job: log_job(job, "done", job.duration_ms / 1000 if job.duration_ms else None))
         reconcile(room, set(result.denied))
         if job.accept_suggestions:

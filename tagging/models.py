@@ -47,6 +47,18 @@ class TagSuggestionQuerySet(models.QuerySet):
         return self.filter(job=job).select_related("tag").order_by("-confidence", "tag__position")
 
 
+def photo_evidence_by_id(evidence: list[dict], photo_ids) -> list[dict]:
+    """A tagger's evidence with ``{"photo": i}`` (the i-th photo it read) as ``{"photo_id": id}``."""
+    out = []
+    for e in evidence:
+        if isinstance(e, dict) and isinstance(e.get("photo"), int):
+            if e["photo"] < len(photo_ids):
+                out.append({"photo_id": photo_ids[e["photo"]]})
+        else:
+            out.append(e)
+    return out
+
+
 class TaggingJob(models.Model):
     """One run of the tagger over a room's text and photos (queued on save, run by a worker)."""
 
@@ -111,14 +123,16 @@ class TaggingJob(models.Model):
         self.save(update_fields=["status", "model_version", "mode", "error", "message", "permanent", "retry_after",
                                  "finished_at"])
 
-    def store_result(self, result, tags: dict) -> None:
+    def store_result(self, result, tags: dict, photo_ids: list[int] = ()) -> None:
         """The tagger's answer (a tagging.services.SuggestionResult) becomes this job's suggestions,
-        replacing any an earlier delivery wrote, and the job is done.  ``tags``: {slug: Tag}."""
+        replacing any an earlier delivery wrote, and the job is done.  ``tags``: {slug: Tag};
+        ``photo_ids``: the RoomImage ids of the photos the tagger read, in the order it read them
+        (its photo evidence names a photo by that order; stored by id)."""
         self.suggestions.all().delete()
         TagSuggestion.objects.bulk_create([
             TagSuggestion(room_id=self.room_id, job=self, tag=tags[s.slug], confidence=s.confidence,
-                          threshold=s.threshold, evidence=s.evidence, source=s.source,
-                          model_version=result.model_version, conflict=s.conflict)
+                          threshold=s.threshold, evidence=photo_evidence_by_id(s.evidence, photo_ids),
+                          source=s.source, model_version=result.model_version, conflict=s.conflict)
             for s in result.suggestions if s.slug in tags])
         # Suggestions of the room's earlier analyses still waiting for a review are closed: kept for
         # history, in no queue (a newer job finishing first leaves this one's open, as current).
@@ -170,7 +184,7 @@ class TagSuggestion(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="suggestions", verbose_name="đặc điểm")
     confidence = models.FloatField("độ tin cậy")
     threshold = models.FloatField("ngưỡng", default=0.5)
-    # [{"start", "end", "text"}] spans of room.text_for_tagging, or [{"photo": index}]
+    # [{"start", "end", "text"}] spans of room.text_for_tagging, or [{"photo_id": RoomImage id}]
     evidence = models.JSONField("bằng chứng", default=list, blank=True)
     source = models.CharField("nguồn", max_length=10, default="text",
                               choices=[("text", "văn bản"), ("image", "ảnh"), ("both", "văn bản và ảnh")])
@@ -201,21 +215,23 @@ class TagSuggestion(models.Model):
         return self.confidence >= self.threshold
 
     @property
-    def photo_index(self) -> int | None:
-        """Index (among the room's photos, in order) of the photo that drove this suggestion."""
+    def photo_id(self) -> int | None:
+        """The id of the RoomImage that drove this suggestion (evidence ``{"photo_id": id}``: by
+        id, so that reordering the photos changes nothing)."""
         for e in self.evidence or ():
-            if isinstance(e, dict) and isinstance(e.get("photo"), int):
-                return e["photo"]
+            if isinstance(e, dict) and isinstance(e.get("photo_id"), int):
+                return e["photo_id"]
         return None
 
     def driving_photo(self, photos=None):
-        """The RoomImage behind a photo suggestion (its thumbnail is the witness), or None.
-        ``photos``: the room's images in order, when the caller already has them."""
-        index = self.photo_index
-        if index is None:
+        """The RoomImage behind a photo suggestion (its thumbnail is the witness), or None (no
+        photo evidence, or the photo is gone).  ``photos``: the room's images, when the caller
+        already has them."""
+        photo_id = self.photo_id
+        if photo_id is None:
             return None
         photos = list(self.room.images.all()) if photos is None else photos
-        return photos[index] if index < len(photos) else None
+        return next((p for p in photos if p.pk == photo_id), None)
 
 
 class RoomTag(models.Model):

@@ -1,25 +1,22 @@
-"""The one door from the site into mlcore: a listing's text and photos in, tag suggestions out."""
+"""The one door from the site into mlcore: a listing's text and photos in, tag suggestions out
+(cached per model version), and a renter's search box read.  The model this process serves is
+``tagging.serving``; the admin's model card ``tagging.model_card``; Tag rows ``tagging.vocabulary``."""
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
 from mlcore.lexicon import default_lexicon
 from mlcore.query import ParsedQuery, read_query
-from mlcore.taggers import Tagger, load_tagger
-from mlcore.vocab import default_vocabulary
 
-from . import wording
 from .conflicts import find_conflict
 from .metrics import CACHE_LOOKUPS, INFERENCE_SECONDS
-from .models import Tag
+from .serving import get_tagger
 
 
 log = logging.getLogger(__name__)
@@ -51,73 +48,6 @@ class SuggestionResult:
     mode: str                     # "text-only" | "multimodal"
     images_used: int = 0
     denied: tuple[str, ...] = ()  # tags the text says the room lacks ("không có máy lạnh")
-
-
-_tagger_lock = threading.Lock()
-_tagger_cache: dict[str, Tagger] = {}
-
-
-def get_tagger() -> Tagger:
-    """The tagger named by settings.MLCORE_CHECKPOINT, loaded once per process."""
-    spec = settings.MLCORE_CHECKPOINT
-    tagger = _tagger_cache.get(spec)
-    if tagger is None:
-        with _tagger_lock:
-            tagger = _tagger_cache.get(spec)
-            if tagger is None:
-                tagger = _tagger_cache[spec] = load_tagger(spec, runtime=settings.MLCORE_RUNTIME)
-    return tagger
-
-
-def loaded_tagger() -> Tagger | None:
-    """The tagger if this process has loaded it already (nothing is loaded here)."""
-    return _tagger_cache.get(settings.MLCORE_CHECKPOINT)
-
-
-def warm_up_in_background() -> threading.Thread:
-    """Load and warm the tagger in a daemon thread (a web process at start: ready sooner)."""
-    def run():
-        try:
-            warm_up()
-        except Exception:   # /ready reports it; a request that needs the model tries again
-            log.exception("could not load the tagger")
-
-    thread = threading.Thread(target=run, name="tagger-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-# The checkpoint's promotion figures shown beside the model version (mlcore.gate's names).
-MODEL_FIGURES = [("dev_gold_micro_f1", "văn bản (dev_gold), micro-F1"), ("dev_gold_macro_f1", "văn bản, macro-F1"),
-                 ("photo_test_visual_micro_f1", "chỉ ảnh (tập ảnh kiểm tra), micro-F1"),
-                 ("pairs_both_visual_f1", "văn bản + ảnh, đặc điểm nhìn thấy được, F1")]
-
-
-def model_card() -> dict:
-    """The tagger in use for people to see: version, runtime, and the figures it was promoted with."""
-    tagger = get_tagger()
-    evaluation = getattr(tagger, "evaluation", {}) or {}
-    rules_now = getattr(tagger, "rules_hash", None)
-    measured = getattr(tagger, "measured_rules_hash", rules_now)
-    return {"version": tagger.version, "runtime": wording.runtime(getattr(tagger, "runtime_name", "quy tắc (lexicon)")),
-            # the figures were measured with other rules than the ones read now (or unknown ones)
-            "rules_now": rules_now, "rules_measured": measured, "rules_differ": bool(evaluation) and measured != rules_now,
-            "figures": [(label, evaluation[key]) for key, label in MODEL_FIGURES if key in evaluation],
-            "gate": [wording.gate_reason(r) for r in (evaluation.get("gate") or {}).get("reasons", [])],
-            "replaced": (evaluation.get("gate") or {}).get("shipped_version")}
-
-
-def warm_up() -> str:
-    """Load the tagger and run it once, so that the first real job pays neither (called when a
-    Celery worker process starts).  Returns the model version."""
-    tagger = get_tagger()
-    photos = ()
-    if tagger.supports_images:       # the image side too (its runtime session, its first allocations)
-        from PIL import Image
-
-        photos = (Image.new("RGB", (64, 48), (128, 128, 128)),)
-    tagger.tag("Phòng có máy lạnh, wifi, gần trường", photos)
-    return tagger.version
 
 
 RESULT_CACHE_SECONDS = 7 * 24 * 3600
@@ -174,8 +104,9 @@ def compute_suggestions(text: str, images: list[str | Path] | tuple = ()) -> Sug
     use_images = tuple(images) if tagger.supports_images else ()
     suggestions = []
     has_text = bool(text.strip())
-    denied = sorted(m.slug for m in default_lexicon().denied(text))   # "không có máy lạnh"
-    for m in tagger.tag(text, images=use_images):
+    reading = tagger.read(text, images=use_images)        # one pass of the lexicon per job
+    denied = reading.denied_slugs                           # "không có máy lạnh"
+    for m in reading.matches:
         evidence = [{"start": e.start, "end": e.end, "text": e.text} for e in m.evidence]
         photos = [{"photo": i} for i in getattr(m, "photos", ())]
         source = "both" if evidence and photos else ("image" if photos else "text")
@@ -187,24 +118,10 @@ def compute_suggestions(text: str, images: list[str | Path] | tuple = ()) -> Sug
         suggestions.append(Suggestion(m.slug, vocab[m.slug].name, m.confidence, threshold, evidence + photos, source,
                                       conflict))
     return SuggestionResult(suggestions, tagger.version, "multimodal" if use_images else "text-only",
-                            len(use_images), tuple(denied))
+                            len(use_images), denied)
 
 
 def read_search_query(text: str) -> ParsedQuery:
     """A renter's search box, read the way listings are (mlcore.query): the features it names or
     excludes, price, area and room type, and the words left over (places and free text)."""
     return read_query(text, default_lexicon())
-
-
-@transaction.atomic
-def load_vocabulary() -> tuple[int, int]:
-    """Create or update a Tag per vocabulary entry; returns (created, updated)."""
-    created = updated = 0
-    for position, tag in enumerate(default_vocabulary()):
-        _, was_created = Tag.objects.update_or_create(
-            slug=tag.slug,
-            defaults={"name": tag.name, "group": tag.group, "visual": tag.visual,
-                      "aliases": list(tag.aliases), "position": position})
-        created += was_created
-        updated += not was_created
-    return created, updated

@@ -81,15 +81,16 @@ def test_tag_shows_evidence():
     assert found["dieu_hoa"]["evidence"][0]["text"] == "điều hoà"
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "dev_gold.jsonl").exists(),
-                    reason="../shared/data/dev_gold.jsonl is not present (measurement data lives outside the repo)")
-def test_lexicon_on_dev_gold_meets_the_quality_bar():
-    result = run("evaluate", "--data", SHARED_DATA / "dev_gold.jsonl", "--model", "lexicon", "--json")
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["n"] == 160
-    assert report["micro_f1"] >= 0.90
-    assert report["macro_f1"] >= 0.85
+def test_evaluate_fails_below_a_quality_bar(tmp_path):
+    """The shipped models' figures are checked by the evaluate command (CI runs it on dev_gold),
+    not asserted in pytest: a bar it misses is exit code 1 with the figure named."""
+    data = tmp_path / "gold.jsonl"
+    data.write_text(json.dumps({"id": "a", "text": "Phòng có máy lạnh", "tags": ["dieu_hoa", "wifi"]}) + "\n",
+                    encoding="utf-8")
+    ok = run("evaluate", "--data", data, "--model", "lexicon", "--json", "--min-micro-f1", "0.6")
+    assert ok.returncode == 0, ok.stderr
+    short = run("evaluate", "--data", data, "--model", "lexicon", "--json", "--min-micro-f1", "0.7")
+    assert short.returncode == 1 and "micro-F1 0.6667 < 0.7" in short.stderr
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "dev_gold.csv").exists(),

@@ -62,7 +62,6 @@ def test_run_gate_scores_both_models_saves_the_figures_and_promotes_a_winner(tmp
 
     import pytest
 
-    pytest.importorskip("torch", reason="checkpoints need torch")
     from conftest import photo_bytes
     from mlcore.checkpoint import read_checkpoint_meta
     from mlcore.gate import run_gate

@@ -56,7 +56,6 @@ def test_label_errors_name_file_and_line(labels, content, message):
 
 
 def test_image_loading_gives_normalised_tensors(labels):
-    pytest.importorskip("torchvision", reason="image loading needs torchvision")
     from mlcore.config import ImagePreprocess
     from mlcore.photos import load_image
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch", reason="checkpoints need torch")
+import torch
 
 from conftest import photo_bytes  # noqa: E402
 from mlcore.checkpoint import load_checkpoint  # noqa: E402

@@ -142,7 +142,6 @@ def test_mapped_text_rejects_spans_outside_the_text():
 
 
 def test_segment_words_joins_multi_syllable_words():
-    pytest.importorskip("pyvi", reason="pyvi (word segmentation) is not installed")
     segmented = segment_words("phòng có điều hòa gần trường đại học")
     assert "điều_hòa" in segmented or "đại_học" in segmented
     assert segmented.replace("_", " ").split() == "phòng có điều hòa gần trường đại học".split()

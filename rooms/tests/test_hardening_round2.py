@@ -264,7 +264,7 @@ def test_the_photo_limit_is_checked_under_the_lock(landlord_client, room_factory
 def test_three_simultaneous_photo_edits_leave_at_most_ten_photos(client, django_user_model, settings):
     from django.test import Client
 
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     landlord = django_user_model.objects.create_user("chutro_dua", password="mat-khau-dai-123")

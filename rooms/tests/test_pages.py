@@ -32,7 +32,7 @@ def test_load_demo_is_idempotent_and_confirms_tags(db, committed):
     from django.core.management import call_command
 
     from rooms.models import Room
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     with committed():

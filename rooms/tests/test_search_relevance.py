@@ -13,12 +13,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from conftest import ARTIFACTS_DIR
 from rooms.models import Room
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,7 +95,7 @@ def _run_queries(client) -> dict[str, list[str]]:
 
 def _other_backend() -> str | None:
     if connection.vendor == "postgresql":
-        return "sqlite:///" + str(REPO / "search-relevance-child.sqlite3")
+        return "sqlite:///" + str(Path(tempfile.mkdtemp(prefix="relevance-")) / "child.sqlite3")
     probe = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"], capture_output=True)
     return POSTGRES_URL if probe.returncode == 0 else None
 
@@ -133,9 +135,8 @@ def test_renter_queries_find_the_right_rooms_on_both_databases(client, vocabular
     if os.environ.get(CHILD_OUT):
         Path(os.environ[CHILD_OUT]).write_text(json.dumps({"report": report, "results": results}))
     else:
-        out = REPO / "artifacts"
-        out.mkdir(exist_ok=True)
-        (out / f"search_relevance_{connection.vendor}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+        ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS_DIR / f"search_relevance_{connection.vendor}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     assert macro_p >= FLOOR and macro_r >= FLOOR, report
 
     if os.environ.get(CHILD_OUT):
@@ -150,6 +151,6 @@ def test_renter_queries_find_the_right_rooms_on_both_databases(client, vocabular
     print(run.stdout[-3000:])
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     child = json.loads(child_out.read_text())
-    (REPO / "artifacts" / f"search_relevance_{child['report']['database']}.json").write_text(
+    (ARTIFACTS_DIR / f"search_relevance_{child['report']['database']}.json").write_text(
         json.dumps(child["report"], ensure_ascii=False, indent=1))
     assert child["results"] == results        # the same rooms on both databases

@@ -69,7 +69,7 @@ def test_review_list_shows_the_photo_behind_a_photo_suggestion(admin_client, roo
 
     room = room_factory(description="Phòng trọ", photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg")])
     TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="tu_lanh"),
-                                 confidence=0.9, threshold=0.7, evidence=[{"photo": 0}], source="image",
+                                 confidence=0.9, threshold=0.7, evidence=[{"photo_id": room.images.get().pk}], source="image",
                                  model_version="test")
     page = admin_client.get(reverse("admin:tagging_tagsuggestion_changelist"), ALL).content.decode()
     url = room.images.get().image.url
@@ -214,7 +214,7 @@ def test_a_text_photo_conflict_waiting_for_the_landlord_is_in_the_default_queue(
     TagSuggestion.objects.filter(room=room).delete()
     save_landlord_tags(room, landlord, {"dieu_hoa"})
     clash = suggestion(room, "dieu_hoa", 0.93, threshold=0.6, conflict="text_denies", source="image",
-                       evidence=[{"photo": 0}])
+                       evidence=[{"photo_id": 0}])
     sure_but_settled = suggestion(room, "wifi", 0.58)
     save_landlord_tags(room, landlord, {"wifi"} | {"dieu_hoa"})
     RoomTag.objects.filter(room=room, tag__slug="dieu_hoa").update(status="recheck")

@@ -2,19 +2,19 @@
 import pytest
 from django.urls import reverse
 
-pytest.importorskip("torch", reason="checkpoints need torch")
 
 from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint  # noqa: E402
 from tagging import services  # noqa: E402
+from tagging import serving
 from tagging.models import TagSuggestion  # noqa: E402
 
 
 @pytest.fixture
 def checkpoint_tagger(settings, tmp_path, monkeypatch):
     settings.MLCORE_CHECKPOINT = str(write_tiny_checkpoint(tmp_path / "ckpt", version="tiny-1"))
-    monkeypatch.setattr(services, "_tagger_cache", {})
+    monkeypatch.setattr(serving, "_tagger_cache", {})
     yield
-    services._tagger_cache.clear()
+    serving._tagger_cache.clear()
 
 
 def test_room_photos_reach_the_model_and_the_tag_page(checkpoint_tagger, landlord_client, make_upload, committed):
@@ -27,7 +27,8 @@ def test_room_photos_reach_the_model_and_the_tag_page(checkpoint_tagger, landlor
     assert s.model_version.startswith("tiny-1+rules.") and s.source == "both" and s.job.mode == "multimodal"
     span = next(e for e in s.evidence if "text" in e)
     assert s.room.text_for_tagging[span["start"]:span["end"]] == span["text"] == "máy lạnh"
-    assert any("photo" in e for e in s.evidence)
+    assert any("photo_id" in e for e in s.evidence)
+    assert s.driving_photo() in s.room.images.all()
     page = landlord_client.get(reverse("room_tags", args=[s.room_id])).content.decode()
     assert "từ ảnh" in page
 
@@ -37,3 +38,21 @@ def test_extract_features_with_an_image_is_multimodal(checkpoint_tagger, client,
                        {"description": "Có máy lạnh", "image": make_upload("p.jpg")}).json()
     assert body["mode"] == "multimodal" and body["model_version"].startswith("tiny-1+rules.")
     assert [f["slug"] for f in body["features"]] == ["dieu_hoa"]
+
+
+@pytest.mark.parametrize("spec", ["lexicon", "default"])
+def test_a_job_reads_its_text_with_the_lexicon_once(spec, settings, monkeypatch, tmp_path):
+    """Suggestions and denials ("không có máy lạnh") come from one pass of the rules: the lexicon
+    searches its rules once per job, whichever tagger serves."""
+    from mlcore.lexicon import LexiconTagger
+
+    settings.MLCORE_CHECKPOINT = spec
+    monkeypatch.setattr(serving, "_tagger_cache", {})
+    serving.get_tagger()                        # loading (and a warm-up) is not the job
+    calls = []
+    search = LexiconTagger._candidates
+    monkeypatch.setattr(LexiconTagger, "_candidates", lambda self, norm: calls.append(1) or search(self, norm))
+    result = services.compute_suggestions("Phòng có wifi, không có máy lạnh")
+    assert len(calls) == 1
+    assert result.denied == ("dieu_hoa",) and "wifi" in {s.slug for s in result.suggestions}
+    serving._tagger_cache.clear()

@@ -31,7 +31,7 @@ def test_the_landlord_gets_a_gentle_note(landlord_client, room_factory):
 
     room = room_factory(description="Phòng không có gác lửng")
     TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="gac_lung"),
-                                 confidence=0.3, threshold=0.5, evidence=[{"photo": 0}], source="image",
+                                 confidence=0.3, threshold=0.5, evidence=[{"photo_id": 0}], source="image",
                                  model_version="test", conflict=TEXT_DENIES)
     page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
     assert "có vẻ cho thấy gác lửng, nhưng mô tả nói không có" in page

@@ -150,7 +150,7 @@ def test_a_room_deleted_during_a_retag_chunk_is_skipped_and_the_others_done(djan
     from rooms.models import Room
     from rooms.services import save_room
     from tagging.jobs import retag_rooms
-    from tagging.services import load_vocabulary
+    from tagging.vocabulary import load_vocabulary
 
     load_vocabulary()
     owner = django_user_model.objects.create_user("chutro_retag", password="x-mat-khau-123")

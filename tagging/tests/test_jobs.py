@@ -141,26 +141,26 @@ def test_beat_runs_the_requeue_every_30_seconds(settings):
 
 
 def test_model_is_loaded_once_per_process(settings, monkeypatch):
-    from tagging import services
+    from tagging import serving
 
     loads = []
-    real = services.load_tagger
-    monkeypatch.setattr(services, "load_tagger", lambda spec, **kw: loads.append(spec) or real(spec, **kw))
-    monkeypatch.setattr(services, "_tagger_cache", {})
+    real = serving.load_tagger
+    monkeypatch.setattr(serving, "load_tagger", lambda spec, **kw: loads.append(spec) or real(spec, **kw))
+    monkeypatch.setattr(serving, "_tagger_cache", {})
     for _ in range(3):
-        services.get_tagger()
+        serving.get_tagger()
     assert loads == [settings.MLCORE_CHECKPOINT]
 
 
 @pytest.mark.parametrize("spec", ["no/such/checkpoint"])
 def test_a_missing_model_is_a_clear_error(settings, monkeypatch, spec):
     from mlcore.taggers import TaggerNotFound
-    from tagging import services
+    from tagging import serving
 
     settings.MLCORE_CHECKPOINT = spec
-    monkeypatch.setattr(services, "_tagger_cache", {})
+    monkeypatch.setattr(serving, "_tagger_cache", {})
     with pytest.raises(TaggerNotFound, match="unknown model"):
-        services.get_tagger()
+        serving.get_tagger()
 
 
 def test_a_fresh_django_process_knows_the_tasks_jobs_send_by_name():

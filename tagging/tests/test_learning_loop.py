@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-pytest.importorskip("torch", reason="training needs torch")
 
 from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint, write_tiny_training_data  # noqa: E402
 from tagging.models import RoomTag, TagSuggestion  # noqa: E402
@@ -27,11 +26,11 @@ RULES = LexiconTagger().rules_hash          # the rules every tagger of this tes
 @pytest.mark.django_db
 def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
         settings, client, admin_client, landlord, vocabulary, committed, tmp_path):
-    from tagging import services
+    from tagging import serving
 
     shipped = write_tiny_checkpoint(tmp_path / "shipped", version="loop-1", lexicon_prior=True)
     settings.MLCORE_CHECKPOINT = str(shipped)
-    services._tagger_cache.clear()
+    serving._tagger_cache.clear()
     recipe = write_tiny_training_data(tmp_path / "data", version="loop-2")
 
     # Rooms imported; the shipped model suggests their tags.
@@ -85,7 +84,7 @@ def test_decisions_train_a_model_that_the_gate_promotes_and_the_site_uses(
     assert "PROMOTE" in proc.stderr
 
     # The site, restarted on the promoted model, names it and suggests with it.
-    services._tagger_cache.clear()
+    serving._tagger_cache.clear()
     ready = client.get(reverse("ready")).json()
     assert ready["model_version"] == versioned("loop-2", RULES)
     listings.write_text(json.dumps({"external_id": "r9", "title": "Phòng mới", "description": "Phòng có máy lạnh",

@@ -3,6 +3,8 @@ import pytest
 
 from tagging import services
 
+from tagging import serving
+
 
 @pytest.fixture
 def counted(monkeypatch):
@@ -26,7 +28,7 @@ def test_other_photo_bytes_or_another_model_version_tag_again(counted, db, tmp_p
 
     photo = tmp_path / "a.jpg"
     photo.write_bytes(photo_bytes(color=(1, 2, 3)))
-    tagger = services.get_tagger()
+    tagger = serving.get_tagger()
     monkeypatch.setattr(type(tagger), "supports_images", True, raising=False)
     services.suggest_tags("Phòng có wifi", [photo])
     services.suggest_tags("Phòng có wifi", [photo])
@@ -45,7 +47,7 @@ def test_a_starting_worker_warms_the_model(monkeypatch):
     from tagging import tasks  # noqa: F401 - connects the signal handlers
 
     warmed = []
-    monkeypatch.setattr(services, "warm_up", lambda: warmed.append(1) or "lexicon-1")
+    monkeypatch.setattr(serving, "warm_up", lambda: warmed.append(1) or "lexicon-1")
     worker_process_init.send(sender=None)
     worker_init.send(sender=type("Worker", (), {"pool_cls": "celery.concurrency.solo:TaskPool"})())
     worker_init.send(sender=type("Worker", (), {"pool_cls": "celery.concurrency.prefork:TaskPool"})())
@@ -57,7 +59,7 @@ def test_stored_photo_digests_key_the_cache_without_reading_the_photos(counted, 
 
     photo = tmp_path / "a.jpg"
     photo.write_bytes(photo_bytes(color=(4, 5, 6)))
-    tagger = services.get_tagger()
+    tagger = serving.get_tagger()
     monkeypatch.setattr(type(tagger), "supports_images", True, raising=False)
     stored = "ab" * 32
     services.suggest_tags("Phòng có wifi", [photo], [stored])

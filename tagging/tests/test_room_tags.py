@@ -56,7 +56,43 @@ def test_a_photo_suggestion_shows_the_photo_that_drove_it(landlord_client, room_
                                                           ProcessedPhoto(photo_bytes(color=(9, 9, 9)), "jpg", 64, 48, "b.jpg")])
     job = room.tagging_jobs.get()
     TagSuggestion.objects.create(room=room, job=job, tag=Tag.objects.get(slug="tivi"), confidence=0.91, threshold=0.6,
-                                 evidence=[{"photo": 1}], source="image", model_version="test")
+                                 evidence=[{"photo_id": room.images.all()[1].pk}], source="image", model_version="test")
     page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
     second = room.images.all()[1].image.url
     assert f'src="{second}"' in page and "từ ảnh 2" in page and 'value="tivi" checked' in page
+
+
+def test_photo_evidence_names_the_photo_by_id_so_reordering_changes_nothing(landlord_client, room_factory, committed):
+    """The model's photo evidence is stored by photo id: reordering the photos neither re-runs the
+    model nor moves the witness to another photo; the page numbers the photo as now shown."""
+    from conftest import photo_bytes
+    from photos.processing import ProcessedPhoto
+    from tagging.models import Tag, TagSuggestion, TaggingJob
+
+    room = room_factory(description="Phòng trọ", photos=[ProcessedPhoto(photo_bytes(), "jpg", 64, 48, "a.jpg"),
+                                                          ProcessedPhoto(photo_bytes(color=(9, 9, 9)), "jpg", 64, 48, "b.jpg")])
+    first, second = room.images.all()
+    TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="tivi"),
+                                 confidence=0.91, threshold=0.6, evidence=[{"photo_id": second.pk}], source="image",
+                                 model_version="test")
+    jobs_before = TaggingJob.objects.filter(room=room).count()
+    form = landlord_client.get(reverse("room_edit", args=[room.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "photos"}
+    data.update({f"photo_position_{second.pk}": "1", f"photo_position_{first.pk}": "2", "loaded_version": room.edit_version,
+                 "price": "3tr", "area": "20"})
+    with committed():
+        response = landlord_client.post(reverse("room_edit", args=[room.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert [p.pk for p in room.images.all()] == [second.pk, first.pk]
+    assert TaggingJob.objects.filter(room=room).count() == jobs_before      # nothing to tag again
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    assert f'src="{second.image.url}"' in page and "từ ảnh 1" in page     # the same photo, now first
+
+
+def test_a_job_stores_photo_evidence_by_photo_id(room_factory, settings):
+    """Whatever order the room shows its photos in, a job's evidence names the photo the tagger read."""
+    from tagging.models import TaggingJob, photo_evidence_by_id
+
+    assert photo_evidence_by_id([{"start": 0, "end": 3, "text": "máy"}, {"photo": 1}], [41, 42]) == [
+        {"start": 0, "end": 3, "text": "máy"}, {"photo_id": 42}]
+    assert photo_evidence_by_id([{"photo": 5}], [41]) == []

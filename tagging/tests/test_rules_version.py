@@ -6,13 +6,14 @@ from django.core.management import call_command
 
 from mlcore import lexicon, lexicon_rules
 from tagging import services
+from tagging import serving
 from tagging.models import TaggingJob, TagSuggestion
 
 
 def test_changing_one_rule_changes_the_version_retags_every_room_and_misses_the_cache(
         room_factory, committed, monkeypatch, capsys):
     rooms = [room_factory(title=f"Phòng {i}", description="Phòng có máy lạnh, wifi, ban công") for i in range(3)]
-    before = services.get_tagger().version
+    before = serving.get_tagger().version
     assert before.startswith("lexicon-1+rules.")
     assert set(TagSuggestion.objects.values_list("model_version", flat=True)) == {before}
     with committed():
@@ -22,8 +23,8 @@ def test_changing_one_rule_changes_the_version_retags_every_room_and_misses_the_
     changed = list(lexicon_rules.RULES)
     changed[0] = dataclasses.replace(changed[0], confidence=round(changed[0].confidence - 0.01, 2))
     monkeypatch.setattr(lexicon, "RULES", changed)                       # one rule changes
-    monkeypatch.setattr(services, "_tagger_cache", {})                  # the site restarted on them
-    after = services.get_tagger().version
+    monkeypatch.setattr(serving, "_tagger_cache", {})                  # the site restarted on them
+    after = serving.get_tagger().version
     assert after != before and after.startswith("lexicon-1+rules.")
 
     computed = []
@@ -42,7 +43,7 @@ def test_changing_one_rule_changes_the_version_retags_every_room_and_misses_the_
 def test_the_admin_card_says_when_the_figures_were_measured_with_other_rules(admin_client, monkeypatch, db):
     from django.urls import reverse
 
-    tagger = services.get_tagger()
+    tagger = serving.get_tagger()
     monkeypatch.setattr(tagger, "evaluation", {"dev_gold_micro_f1": 0.95}, raising=False)
     monkeypatch.setattr(tagger, "measured_rules_hash", "0123456789", raising=False)
     page = admin_client.get(reverse("admin:tagging_taggingjob_changelist")).content.decode()

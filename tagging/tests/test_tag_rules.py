@@ -162,7 +162,7 @@ def test_a_confidence_drift_never_reopens_a_decision_but_a_denial_or_removed_evi
                                      evidence=evidence, source="both", model_version="drift")
 
     words = [e for e in TagSuggestion.objects.filter(room=room, tag__slug="cua_so").latest("pk").evidence]
-    analysis(0.873, words + [{"photo": 0}])                  # just under the threshold, same words
+    analysis(0.873, words + [{"photo_id": 0}])                  # just under the threshold, same words
     reconcile(room)
     assert tags(room) == {"dieu_hoa": "model", "cua_so": "model"} and not tags(room, "recheck")
 

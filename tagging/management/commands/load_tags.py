@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tagging.services import load_vocabulary
+from tagging.vocabulary import load_vocabulary
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from tagging.jobs import rooms_to_retag
-from tagging.services import get_tagger
+from tagging.serving import get_tagger
 from tagging.tasks import retag_rooms
 
 
