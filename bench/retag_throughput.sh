@@ -3,7 +3,7 @@
 #   bash bench/retag_throughput.sh [ROOMS]        (default 300; needs ../shared/data/listings.jsonl)
 # Creates and drops the database phongtro_retag, uses Redis db 13; each worker gets its share of
 # the cores (OMP_NUM_THREADS = cores / workers); the suggestion cache is emptied before each run,
-# as it would be for a new model version.
+# as it would be for a new model version, and every room is tagged again (retag_all --all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOMS="${1:-300}"
@@ -17,7 +17,6 @@ psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS phongtro_retag" -c 
 .venv/bin/python manage.py import_listings "$TMP/rows.jsonl" --owner bench -v0 2>/dev/null || true
 export CELERY_BROKER_URL=redis://127.0.0.1:6379/13 CELERY_TASK_DEFAULT_QUEUE=retagbench
 for n in 1 2; do
-  .venv/bin/python manage.py shell -c "from tagging.models import TaggingJob; TaggingJob.objects.update(model_version='old')"
   redis-cli -n 13 flushdb > /dev/null
   pids=()
   for i in $(seq 1 "$n"); do
@@ -27,7 +26,7 @@ for n in 1 2; do
   done
   sleep 15   # the workers load and warm the model
   echo "== $n worker process(es), $(( CORES / n > 0 ? CORES / n : 1 )) thread(s) each"
-  .venv/bin/python manage.py retag_all --chunk 10 2>/dev/null
+  .venv/bin/python manage.py retag_all --all --chunk 10 2>/dev/null
   kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
 done
 psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS phongtro_retag" postgres

@@ -179,14 +179,23 @@ def requeue_stale(now=None) -> tuple[int, int]:
     return sent, failed
 
 
-def rooms_to_retag(version: str):
-    """Ids of the rooms whose current suggestions do not come from model ``version`` (ascending)."""
+def rooms_to_retag(version: str | None):
+    """Ids of the rooms whose current suggestions do not come from model ``version`` (ascending);
+    every room when ``version`` is None."""
     from django.db.models import OuterRef, Subquery
 
     Room = TaggingJob._meta.get_field("room").related_model     # the room model, without importing rooms
+    if version is None:
+        return Room.objects.order_by("pk").values_list("pk", flat=True)
     latest = TaggingJob.objects.done().filter(room=OuterRef("pk")).newest_first().values("model_version")[:1]
     return (Room.objects.annotate(current_version=Subquery(latest))
             .exclude(current_version=version).order_by("pk").values_list("pk", flat=True))
+
+
+def rooms_retagged_since(room_ids, since) -> int:
+    """How many of ``room_ids`` a re-tagging job finished for since ``since`` (retag_all's progress)."""
+    return (TaggingJob.objects.done().filter(room_id__in=room_ids, reason="retag", created_at__gte=since)
+            .values("room_id").distinct().count())
 
 
 def retag_rooms(room_ids: list[int]) -> int:

@@ -20,3 +20,7 @@ def test_retag_all_keeps_decisions_and_resumes(room_factory, landlord, capsys, c
         call_command("retag_all")                                          # nothing left: resumes at the end
     assert "Mọi phòng đã có gợi ý" in capsys.readouterr().out
     assert TaggingJob.objects.filter(reason="retag").count() == 3
+    with committed():
+        call_command("retag_all", "--all")                                 # every room, whatever its version
+    assert "Đã gắn lại 5/5 phòng" in capsys.readouterr().out
+    assert TaggingJob.objects.filter(reason="retag").count() == 8

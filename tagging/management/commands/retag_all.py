@@ -1,11 +1,13 @@
-"""python manage.py retag_all [--model VERSION] [--chunk N]"""
+"""python manage.py retag_all [--model VERSION] [--chunk N] [--all]"""
 import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from tagging.jobs import rooms_to_retag
+from django.utils import timezone
+
+from tagging.jobs import rooms_retagged_since, rooms_to_retag
 from tagging.serving import get_tagger
 from tagging.tasks import retag_rooms
 
@@ -18,25 +20,27 @@ class Command(BaseCommand):
         parser.add_argument("--model", help="phiên bản mô hình cần có (mặc định: phiên bản đang dùng)")
         parser.add_argument("--chunk", type=int, default=50, help="số phòng mỗi tác vụ")
         parser.add_argument("--timeout", type=float, default=3600, help="giây chờ các worker làm xong")
+        parser.add_argument("--all", action="store_true", dest="every_room",
+                            help="gắn lại cả những phòng đã có gợi ý của phiên bản này (đo tốc độ, thử lại)")
 
-    def handle(self, *args, model, chunk, timeout, **options):
+    def handle(self, *args, model, chunk, timeout, every_room=False, **options):
         version = get_tagger().version
         if model and model != version:
             raise CommandError(f"Mô hình đang dùng là {version}, không phải {model}: đổi MLCORE_CHECKPOINT "
                                "(của web và các worker) trước.")
-        todo = list(rooms_to_retag(version))
+        todo = list(rooms_to_retag(None if every_room else version))
         total = len(todo)
         if not total:
             self.stdout.write(f"Mọi phòng đã có gợi ý của {version}.")
             return
-        started = time.monotonic()
+        started, since = time.monotonic(), timezone.now()
         for i in range(0, total, chunk):
             retag_rooms.delay(todo[i:i + chunk])
         with tqdm(total=total, unit="phòng", desc=f"Gắn lại thẻ ({version})", file=sys.stderr,
                   disable=options.get("verbosity", 1) == 0) as progress:
             left = total
             while left and time.monotonic() - started < timeout:
-                now_left = rooms_to_retag(version).filter(pk__in=todo).count()
+                now_left = total - rooms_retagged_since(todo, since)
                 progress.update(left - now_left)
                 left = now_left
                 if left:
