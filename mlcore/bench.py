@@ -2,10 +2,9 @@
 
 Timed on the same machine in the same run, each in its own process so that peak RSS is its own:
 
-* default: the shipped checkpoint as it serves: its fast-runtime export (``mlcore.runtime``: ONNX
-  Runtime, int8 where accuracy held) where there is one, and the lexicon, tokenizer and heads,
-  i.e. ``FeatureExtractionPipeline.forward``;
-* default_torch: the same checkpoint with PyTorch encoders (the fallback);
+* default: the shipped checkpoint as the site serves it: its export in ONNX Runtime, no PyTorch
+  (``mlcore.serving.OnnxTagger``: int8 text encoder where accuracy held);
+* default_torch: the same checkpoint in PyTorch (``FeatureExtractionPipeline.forward``);
 * seed: a PhoBERT-base-sized RoBERTa (12 layers, hidden 768, 64k vocabulary) over 256 tokens +
   ResNet34 at 512x512 (``SEED_CONFIG``), random weights (timing does not depend on them);
 * with ``--compare DIR``: another checkpoint as it serves (e.g. a candidate against the shipped one).
@@ -53,13 +52,13 @@ def _median_seconds(run, repeats: int) -> float:
     return statistics.median(times)
 
 
-def _time_pipeline(folder, runtime: str, batch: int, repeats: int) -> tuple[float, object]:
-    """Median seconds for ``FeatureExtractionPipeline.forward`` over ``batch`` listings."""
+def _time_pipeline(folder, batch: int, repeats: int) -> tuple[float, object]:
+    """Median seconds for ``FeatureExtractionPipeline.forward`` (PyTorch) over ``batch`` listings."""
     import torch
 
     from .pipeline import FeatureExtractionPipeline
 
-    pipeline = FeatureExtractionPipeline(folder, runtime=runtime)
+    pipeline = FeatureExtractionPipeline(folder)
     size = pipeline.preprocess.size
     texts = [SAMPLE_LISTING] * batch
     pixels = torch.rand(batch, 1, 3, size, size)
@@ -182,10 +181,9 @@ def measure_one(name: str, repeats_b1: int = 10, repeats_b32: int = 2) -> dict:
     if name != "seed":      # a checkpoint as it serves with PyTorch
         from .taggers import DEFAULT_CHECKPOINT
 
-        folder, runtime = (DEFAULT_CHECKPOINT, "torch") if name == "default_torch" else \
-            (DEFAULT_CHECKPOINT if name == "default" else Path(name), "auto")
-        b1, pipeline = _time_pipeline(folder, runtime, 1, repeats_b1)
-        b32, _ = _time_pipeline(folder, runtime, 32, repeats_b32)
+        folder = DEFAULT_CHECKPOINT if name in ("default", "default_torch") else Path(name)
+        b1, pipeline = _time_pipeline(folder, 1, repeats_b1)
+        b32, _ = _time_pipeline(folder, 32, repeats_b32)
         params = sum(p.numel() for p in pipeline.model.parameters())
         return {"ms_b1": round(b1 * 1000, 1), "ms_b32": round(b32 * 1000 / 32, 1),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

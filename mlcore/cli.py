@@ -119,9 +119,13 @@ def cmd_train(args) -> int:
     # The fast runtime is part of the model: exported (and checked) before the gate times and scores it.
     from .export import export_with_data
 
-    manifest = export_with_data(target, _config_path(config, "threshold_data"))
-    print(f"wrote {target / 'runtime'} (text {'int8' if manifest['text']['int8'] else 'fp32'}, "
-          f"image {'int8' if manifest['image']['int8'] else 'fp32'})", file=sys.stderr)
+    try:
+        manifest = export_with_data(target, _config_path(config, "threshold_data"))
+    except ValueError as exc:               # a network the export does not cover serves with PyTorch
+        print(str(exc), file=sys.stderr)
+    else:
+        print(f"wrote {target / 'runtime'} (text {'int8' if manifest['text']['int8'] else 'fp32'}, "
+              f"image fp32, heads)", file=sys.stderr)
     if args.no_gate:
         return 0
     result = run_gate(target, DEFAULT_CHECKPOINT, config, base=Path.cwd(), promote_to=out if into_shipped else None)

@@ -1,24 +1,22 @@
-"""Exporting the fast runtime: a checkpoint's encoders in ONNX Runtime, int8 where accuracy holds
-(``mlcore.runtime`` loads what this writes).
+"""Exporting the fast runtime: a checkpoint as ONNX Runtime graphs, so that the site serves it
+without PyTorch (``mlcore.serving`` loads what this writes).
 
-PyTorch stays the training framework and the fallback.  ``export_runtime(checkpoint)`` writes,
-beside ``best_model.pt``, a ``runtime/`` folder:
+PyTorch stays the training framework.  ``export_runtime(checkpoint)`` writes, beside
+``best_model.pt``, a ``runtime/`` folder:
 
 * ``text.onnx``: the text encoder (token ids and mask -> the first token's vector), any batch and
   any length, so a listing is never padded beyond its own length (or its batch's longest);
 * ``image.onnx``: the image trunk (photos -> feature map);
-* ``runtime.json``: which files, whether each is int8, the SHA-256 of the weights it was made
-  from (an export of other weights is never used), and the F1 checks made when choosing.
+* ``heads.onnx``: the cross-modal attention, fusion and heads on the encoders' outputs;
+* the tokenizer, and ``runtime.json``: which files, whether the text encoder is int8, the serving
+  metadata (thresholds, preprocessing), the SHA-256 of the weights and of the checkpoint file it
+  was made from (an export of another checkpoint is never served), and the F1 check made.
 
 Int8: the text encoder is quantised dynamically (weights int8, activations per batch) and kept
-int8 only when its F1 on human-labelled listings is within ``MAX_F1_LOSS`` of PyTorch's.  The image
-trunk stays float32 (int8 photos lost photo F1 and saved nothing at batch 1: docs/studies/runtime.md).
-
-At inference the text side (lexicon, tokenizer, text encoder) and the image trunk run at the same
-time, one ONNX Runtime thread each (``OnnxEncoders.submit``).
-
-The small fusion and heads run in PyTorch on the encoders' outputs (``MultimodalTagger`` accepts
-``text_vectors`` and ``image_features``), so photo evidence and the photo head work unchanged.
+int8 only when the served model's F1 on human-labelled listings is within ``MAX_F1_LOSS`` of
+PyTorch's.  The image trunk stays float32 (int8 photos lost photo F1 and saved nothing at batch 1:
+docs/studies/runtime.md).  Networks the export does not cover (no photo head or no lexicon prior,
+a Hugging Face text encoder that segments words, cropped photos) are served with PyTorch.
 """
 from __future__ import annotations
 
@@ -30,12 +28,23 @@ from pathlib import Path
 
 import torch
 
-from .runtime import OnnxEncoders, weights_sha256
 from .serving import MANIFEST, RUNTIME_DIR, file_sha256, read_manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
 MAX_F1_LOSS = 0.005
+
+
+def weights_sha256(model) -> str:
+    """A digest of a model's weights (not of its checkpoint file, whose metadata the evaluation
+    gate rewrites): the export's record of what it was made from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 OPSET = 17
 
 
@@ -100,11 +109,15 @@ class _HeadsGraph(torch.nn.Module):
         return out["logits"], out["photo_logits"], out["photo_index"], out["photo_weights"]
 
 
-def heads_exportable(model) -> bool:
-    """Whether the serving path without PyTorch covers this network (photo head, lexicon prior, a
-    RoBERTa trained here, squashed photos)."""
-    return (model.photo_head is not None and model.lexicon_prior
-            and not model.text_encoder.segment and model.image_encoder.preprocess.resize == "squash")
+def export_refusal(model) -> str:
+    """Why the export cannot serve this network alone ("" when it can)."""
+    if model.photo_head is None or not model.lexicon_prior:
+        return "the export covers networks with a photo head and the lexicon prior"
+    if model.text_encoder.segment:
+        return "a text encoder that reads word-segmented text (PhoBERT) is served with PyTorch"
+    if model.image_encoder.preprocess.resize != "squash":
+        return "photos cropped rather than squashed are prepared by PyTorch"
+    return ""
 
 
 def _export_heads(model, path: Path) -> None:
@@ -166,32 +179,41 @@ def _quantize_text(src: Path, dst: Path) -> None:
 
 
 def export_runtime(checkpoint_dir: str | Path, *, text_check=None, int8: bool = True, progress: bool = False) -> dict:
-    """Export ``checkpoint_dir``'s encoders into ``checkpoint_dir/runtime`` and return the manifest.
+    """Export ``checkpoint_dir`` into ``checkpoint_dir/runtime`` and return the manifest.
 
-    ``text_check``: ``mlcore.data.Example`` texts on which the int8 text encoder must stay within
-    ``MAX_F1_LOSS`` of PyTorch (else it stays float32); without them int8 is kept unchecked when
-    ``int8`` is True.  The image trunk is float32 (int8 photos were studied: docs/studies/runtime.md).
+    ``text_check``: ``mlcore.data.Example`` texts on which the served model with an int8 text
+    encoder must stay within ``MAX_F1_LOSS`` of PyTorch (else the text encoder stays float32);
+    without them int8 is kept unchecked when ``int8`` is True.  A network the export cannot serve
+    alone is a ValueError naming why (it serves with PyTorch).
     """
     from .checkpoint import checkpoint_file, load_checkpoint
 
     checkpoint_dir = Path(checkpoint_dir)
     model, meta = load_checkpoint(checkpoint_dir)
+    refusal = export_refusal(model)
+    if refusal:
+        raise ValueError(f"{checkpoint_dir}: not exported ({refusal})")
     out = checkpoint_dir / RUNTIME_DIR
     staging = Path(tempfile.mkdtemp(prefix="runtime-", dir=checkpoint_dir))
     try:
         _export_text(model, staging / "text.fp32.onnx")
         _export_image(model, staging / "image.onnx")
+        _export_heads(model, staging / "heads.onnx")
+        shutil.copytree(checkpoint_dir / config_tokenizer_dir(meta), staging / "tokenizer")
         manifest = {"weights_sha256": weights_sha256(model), "version": meta.get("version"),
                     "checkpoint_sha256": file_sha256(checkpoint_file(checkpoint_dir)),
-                    "opset": OPSET, "max_f1_loss": MAX_F1_LOSS, "checks": {}}
+                    "opset": OPSET, "max_f1_loss": MAX_F1_LOSS, "checks": {},
+                    "text": {"file": "text.onnx", "int8": False}, "image": {"file": "image.onnx", "int8": False},
+                    "heads": {"file": "heads.onnx"}, "serving": serving_meta(meta, model)}
         text = staging / "text.fp32.onnx"
         if int8:
             quantized = staging / "text.int8.onnx"
             _quantize_text(text, quantized)
             keep = True
             if text_check:
-                ref = _f1(checkpoint_dir, text_check, {})
-                got = _f1(checkpoint_dir, text_check, {"text": quantized})
+                ref = _text_f1(checkpoint_dir, text_check)
+                got = _text_f1(checkpoint_dir, text_check, staging,
+                               {**manifest, "text": {"file": quantized.name, "int8": True}})
                 keep = ref - got <= MAX_F1_LOSS
                 manifest["checks"]["text"] = {"n": len(text_check), "modality": "text", "torch_micro_f1": ref,
                                               "int8_micro_f1": got, "kept_int8": keep}
@@ -200,13 +222,7 @@ def export_runtime(checkpoint_dir: str | Path, *, text_check=None, int8: bool = 
                                 got, ref, len(text_check))
             text = quantized if keep else text
         shutil.copyfile(text, staging / "text.onnx")
-        manifest["text"] = {"file": "text.onnx", "int8": text.name == "text.int8.onnx"}
-        manifest["image"] = {"file": "image.onnx", "int8": False}
-        if heads_exportable(model):      # everything in ONNX Runtime: serving needs no PyTorch
-            _export_heads(model, staging / "heads.onnx")
-            manifest["heads"] = {"file": "heads.onnx"}
-            manifest["serving"] = serving_meta(meta, model)
-            shutil.copytree(checkpoint_dir / config_tokenizer_dir(meta), staging / "tokenizer")
+        manifest["text"]["int8"] = text.name == "text.int8.onnx"
         for leftover in staging.glob("*.*.onnx"):
             leftover.unlink()
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -233,12 +249,13 @@ def config_tokenizer_dir(meta: dict) -> str:
     return meta["config"]["text_encoder"].get("tokenizer", "tokenizer")
 
 
-def _f1(checkpoint_dir: Path, examples, files: dict) -> float:
-    """Text micro-F1 of the checkpoint on ``examples`` with PyTorch encoders ({}) or with the given ONNX files."""
+def _text_f1(checkpoint_dir: Path, examples, runtime_dir: Path | None = None, manifest: dict | None = None) -> float:
+    """Text micro-F1 of the checkpoint on ``examples``: with PyTorch, or served from the export in
+    ``runtime_dir`` described by ``manifest``."""
     from .evaluate import evaluate
     from .pipeline import FeatureExtractionPipeline
+    from .serving import OnnxTagger
 
-    pipeline = FeatureExtractionPipeline(checkpoint_dir, runtime="torch")
-    if files:
-        pipeline.encoders = OnnxEncoders.from_files(text=files.get("text"), image=files.get("image"))
-    return round(evaluate(examples, pipeline, pipeline.vocabulary, modality="text")["micro_f1"], 4)
+    tagger = (FeatureExtractionPipeline(checkpoint_dir) if runtime_dir is None
+              else OnnxTagger(checkpoint_dir, manifest, runtime_dir=runtime_dir))
+    return round(evaluate(examples, tagger, tagger.vocabulary, modality="text")["micro_f1"], 4)

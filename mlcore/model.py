@@ -126,7 +126,7 @@ class MultimodalTagger(nn.Module):
 
     def features_from_map(self, fmap: torch.Tensor, b: int, p: int) -> dict[str, torch.Tensor]:
         """The image encoder's output for B·P photos [B·P, Di, h, w] -> :meth:`image_features`'s dict
-        (for encoders run elsewhere: ``mlcore.runtime``)."""
+        (the ONNX heads graph: ``mlcore.export``)."""
         _, di, h, w = fmap.shape
         cells = fmap.flatten(2).transpose(1, 2).reshape(b, p * h * w, di)    # [B, P·h·w, Di]
         pooled = torch.cat([fmap.mean((2, 3)), fmap.amax((2, 3))], 1)

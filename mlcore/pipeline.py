@@ -1,4 +1,6 @@
-"""``FeatureExtractionPipeline(model_path)``: a trained checkpoint as a tagger.
+"""``FeatureExtractionPipeline(model_path)``: a trained checkpoint as a tagger, in PyTorch (for
+training, evaluation and networks without a complete export; the site serves a checkpoint's
+export without PyTorch: ``mlcore.serving``).
 
 ``predict(text)``, ``predict_multimodal(text, image)`` and ``predict_batch(texts, images)`` return,
 per listing, ``[{"feature", "slug", "confidence", "evidence"}]`` for the tags at or above their
@@ -16,16 +18,12 @@ comes from the checkpoint.
 """
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 from typing import Sequence
 
 import torch
 
 from .checkpoint import load_checkpoint
-from .encoders import ModelNotAvailable
-from .runtime import OnnxEncoders, RuntimeUnavailable, load_runtime, runtime_choice
 from .lexicon import Reading
 from .photos import load_image
 from .suggestions import CheckpointTagger
@@ -34,9 +32,8 @@ from .vocab import TagVocabulary
 
 class FeatureExtractionPipeline(CheckpointTagger):
 
-    def __init__(self, model_path: str | Path, vocabulary: TagVocabulary | None = None, runtime: str | None = None):
+    def __init__(self, model_path: str | Path, vocabulary: TagVocabulary | None = None):
         self.model, meta = load_checkpoint(model_path)
-        self.encoders = _encoders(model_path, self.model, runtime or runtime_choice())
         self._read_meta(meta, vocabulary)
         self.preprocess = self.model.image_encoder.preprocess
 
@@ -65,25 +62,14 @@ class FeatureExtractionPipeline(CheckpointTagger):
     def forward(self, texts: Sequence[str], pixels: torch.Tensor, mask: torch.Tensor,
                 lexical: Sequence[Reading] | None = None):
         """:meth:`probabilities` from photos already turned into tensors (pixels [B, P, 3, H, W],
-        mask [B, P]): the lexicon (unless given), the tokenizer, the encoders and the heads.  With
-        the fast runtime the text side runs on another thread while this one runs the image trunk
-        (ONNX Runtime releases the GIL, so the lexicon's Python runs meanwhile); the lexicon's
-        matches are kept in ``self.last_lexical``."""
+        mask [B, P]): the lexicon (unless given), the tokenizer, the encoders and the heads; the
+        lexicon's readings are kept in ``self.last_lexical``."""
         p = mask.shape[1]
         feature = {slug: idx for idx, slug in self.id2feature.items()}
-        fast_photos = self.encoders is not None and self.encoders.image is not None and bool(mask.any())
-        if fast_photos:
-            photo_side = self.encoders.submit(self._photo_features, pixels, mask)
-            time.sleep(0.0002)      # hands the GIL to the photo thread, which then waits in ONNX Runtime
-            lexical, lexicon, tok, text_vectors = self._read_texts(texts, lexical, feature)
-            image_features = photo_side.result()
-        else:
-            lexical, lexicon, tok, text_vectors = self._read_texts(texts, lexical, feature)
-            image_features = None           # computed by the model (PyTorch)
+        lexical, lexicon, tok = self._read_texts(texts, lexical, feature)
         self.last_lexical = lexical
         with torch.inference_mode():
-            out = self.model(tok["input_ids"], tok["attention_mask"], pixels, mask, lexicon=lexicon,
-                             text_vectors=text_vectors, image_features=image_features)
+            out = self.model(tok["input_ids"], tok["attention_mask"], pixels, mask, lexicon=lexicon)
         has_photos = mask.any(dim=1, keepdim=True).expand(-1, len(feature))
         self.last_photo_probabilities = torch.full((len(texts), len(feature)), float("nan"))
         if self.model.photo_head is not None:
@@ -98,8 +84,7 @@ class FeatureExtractionPipeline(CheckpointTagger):
         return torch.sigmoid(out["logits"] / self.temperature), photo_of_tag, supported
 
     def _read_texts(self, texts: Sequence[str], lexical, feature: dict[str, int]):
-        """The text side: (the lexicon's matches per text, their confidences [B, tags], the
-        tokens, the text vectors from the fast runtime or None)."""
+        """The text side: (the lexicon's reading of each text, its confidences [B, tags], the tokens)."""
         if lexical is None:
             lexical = [self.lexicon.read(t) for t in texts]       # one pass each: tags and denials
         lexicon = torch.zeros(len(texts), len(feature))
@@ -107,23 +92,9 @@ class FeatureExtractionPipeline(CheckpointTagger):
             for m in reading.matches:
                 if m.slug in feature:
                     lexicon[b, feature[m.slug]] = m.confidence
-        tok = self.model.text_encoder.tokenize(list(texts))
-        text_vectors = None
-        if self.encoders is not None and self.encoders.text is not None:
-            text_vectors = self.encoders.text_vectors(tok["input_ids"], tok["attention_mask"])
-        return lexical, lexicon, tok, text_vectors
+        return lexical, lexicon, self.model.text_encoder.tokenize(list(texts))
 
-    def _photo_features(self, pixels: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The fast runtime's image trunk over the real photos; padding slots get zeros."""
-        real = self.encoders.feature_map(pixels.flatten(0, 1)[mask.flatten()])
-        b, p = mask.shape
-        fmap = real.new_zeros(b * p, *real.shape[1:])
-        fmap[mask.flatten()] = real
-        return self.model.features_from_map(fmap, b, p)
-
-    @property
-    def runtime_name(self) -> str:
-        return self.encoders.describe() if self.encoders is not None else "pytorch"
+    runtime_name = "pytorch"
 
     def read_batch(self, texts: Sequence[str], images: Sequence[Sequence] | None = None) -> list[Reading]:
         images = list(images) if images is not None else [()] * len(texts)
@@ -132,15 +103,3 @@ class FeatureExtractionPipeline(CheckpointTagger):
         photo_probs = self.last_photo_probabilities
         return self.matches(texts, images, lexical_all, probs, photo_probs, photo_of_tag, photo_support)
 
-
-def _encoders(model_path, model, choice: str) -> OnnxEncoders | None:
-    """The fast runtime's encoders for ``MLCORE_RUNTIME`` ``choice`` (None: PyTorch)."""
-    if choice == "torch":
-        return None
-    try:
-        return load_runtime(model_path, model)
-    except RuntimeUnavailable as exc:
-        if choice == "onnx":
-            raise ModelNotAvailable(str(exc)) from exc
-        logging.getLogger(__name__).info("PyTorch inference: %s", exc)
-        return None

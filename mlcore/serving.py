@@ -1,4 +1,7 @@
-"""Serving a checkpoint without PyTorch: its fast-runtime export (``mlcore.runtime``) alone.
+"""Serving a checkpoint without PyTorch: its export (``mlcore.export`` writes it) alone.  The site's
+one serving path: ``mlcore.taggers.load_tagger`` serves a checkpoint this way wherever its export
+is complete and current, and with PyTorch (``mlcore.pipeline``) only where the export cannot cover
+the network.
 
 ``OnnxTagger(folder)`` reads ``folder/runtime/``: the text encoder, the image trunk and the heads in
 ONNX Runtime, the tokenizer (``tokenizers``), and the checkpoint's thresholds and metadata
@@ -57,11 +60,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 class OnnxTagger(CheckpointTagger):
     def __init__(self, folder: str | Path, manifest: dict, vocabulary: TagVocabulary | None = None,
-                 threads: int | None = None):
+                 threads: int | None = None, runtime_dir: str | Path | None = None):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        folder = Path(folder) / RUNTIME_DIR
+        folder = Path(runtime_dir) if runtime_dir is not None else Path(folder) / RUNTIME_DIR
         meta = manifest["serving"]
         self._read_meta(meta, vocabulary)
         self.manifest = manifest

@@ -40,8 +40,9 @@ class TaggerNotFound(ValueError):
 
 def load_tagger(spec: str, vocabulary: TagVocabulary | None = None, runtime: str | None = None) -> Tagger:
     """``"lexicon"`` -> the rule tagger; ``"default"`` -> the shipped multimodal checkpoint;
-    a checkpoint path -> that trained model.  ``runtime``: "auto", "onnx" or "torch" for a
-    checkpoint's encoders (default: ``MLCORE_RUNTIME``, see ``mlcore.runtime``)."""
+    a checkpoint path -> that trained model.  ``runtime`` (default ``MLCORE_RUNTIME``): "auto" serves
+    the checkpoint's export without PyTorch where it has a complete, current one (``mlcore.serving``)
+    and with PyTorch otherwise; "onnx" requires the export; "torch" uses PyTorch."""
     if spec == "lexicon":
         return LexiconTagger(vocabulary)
     path = DEFAULT_CHECKPOINT if spec == "default" else Path(spec)
@@ -54,10 +55,13 @@ def load_tagger(spec: str, vocabulary: TagVocabulary | None = None, runtime: str
     from .serving import load_serving_tagger, runtime_choice
 
     choice = runtime or runtime_choice()
-    if choice != "torch":       # the export alone, no PyTorch in this process
+    if choice != "torch":       # the site's one serving path: the export alone, no PyTorch in this process
         served = load_serving_tagger(path, vocabulary)
         if served is not None:
             return served
+        if choice == "onnx":
+            raise TaggerNotFound(f"{spec}: no complete, current export to serve (MLCORE_RUNTIME=onnx); make one "
+                                 f"with `python -m mlcore export-runtime --model {path}`")
     try:
         from .pipeline import FeatureExtractionPipeline
     except ImportError as exc:
@@ -65,6 +69,6 @@ def load_tagger(spec: str, vocabulary: TagVocabulary | None = None, runtime: str
     from .encoders import ModelNotAvailable
 
     try:
-        return FeatureExtractionPipeline(path, vocabulary, runtime=runtime)
+        return FeatureExtractionPipeline(path, vocabulary)
     except ModelNotAvailable as exc:
         raise TaggerNotFound(str(exc)) from exc

@@ -1,25 +1,24 @@
-"""The fast runtime (``mlcore.runtime``): an ONNX export of a checkpoint's encoders gives what
-PyTorch gives, is used only for the weights it was made from, and the shipped model carries one."""
+"""The export (``mlcore.export``) and the site's one serving path (``mlcore.serving``): a checkpoint
+served without PyTorch gives what PyTorch gives, only from the checkpoint it was made from, and the
+shipped model carries one."""
 from pathlib import Path
 
 import numpy as np
+import onnxruntime  # noqa: F401  (pinned: the serving runtime)
 import pytest
-
-import onnxruntime  # noqa: F401  (pinned: the fast runtime)
 import torch
 
-from mlcore.encoders import ModelNotAvailable  # noqa: E402
-from mlcore.pipeline import FeatureExtractionPipeline  # noqa: E402
-from mlcore.checkpoint import load_checkpoint  # noqa: E402
-from mlcore.export import export_runtime  # noqa: E402
-from mlcore.runtime import RuntimeUnavailable, load_runtime, runtime_choice, weights_sha256  # noqa: E402
-from mlcore.taggers import DEFAULT_CHECKPOINT  # noqa: E402
-from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint  # noqa: E402
+from mlcore.checkpoint import load_checkpoint, save_checkpoint
+from mlcore.export import export_runtime, weights_sha256
+from mlcore.pipeline import FeatureExtractionPipeline
+from mlcore.serving import load_serving_tagger, read_manifest, runtime_choice
+from mlcore.taggers import DEFAULT_CHECKPOINT, TaggerNotFound, load_tagger
+from mlcore.tests.tiny_checkpoint import write_tiny_checkpoint
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    folder = write_tiny_checkpoint(tmp_path_factory.mktemp("ckpt"), lexicon_prior=True)
+    folder = write_tiny_checkpoint(tmp_path_factory.mktemp("ckpt"), lexicon_prior=True, photo_head=True)
     manifest = export_runtime(folder)
     return folder, manifest
 
@@ -33,43 +32,52 @@ def _photo(path, colour):
 
 def test_the_export_computes_what_pytorch_computes(exported):
     folder, manifest = exported
-    assert manifest["text"]["int8"] and not manifest["image"]["int8"]
-    pipe = FeatureExtractionPipeline(folder, runtime="torch")
-    encoders = load_runtime(folder, pipe.model)
+    assert manifest["text"]["int8"] and not manifest["image"]["int8"] and manifest["heads"]
+    pipe = FeatureExtractionPipeline(folder)
+    served = load_serving_tagger(folder)
     tok = pipe.model.text_encoder.tokenize(["Phòng có máy lạnh gần trường", "Căn hộ mini"])
     size = pipe.preprocess.size
     images = torch.rand(2, 3, size, size)
     with torch.inference_mode():
         text_ref = pipe.model.text_encoder(tok["input_ids"], tok["attention_mask"])
         map_ref = pipe.model.image_encoder(images)
-    text = encoders.text_vectors(tok["input_ids"], tok["attention_mask"])
+    text = torch.from_numpy(served.text_session.run(None, {"input_ids": tok["input_ids"].numpy(),
+                                                           "attention_mask": tok["attention_mask"].numpy()})[0])
     assert torch.nn.functional.cosine_similarity(text, text_ref, dim=1).min() > 0.98   # int8 weights
-    assert torch.allclose(encoders.feature_map(images), map_ref, atol=1e-3, rtol=1e-3)  # float32
+    fmap = torch.from_numpy(served.image_session.run(None, {"images": images.numpy()})[0])
+    assert torch.allclose(fmap, map_ref, atol=1e-3, rtol=1e-3)                         # float32
 
 
-def test_the_pipeline_tags_the_same_with_either_runtime(exported, tmp_path):
+def test_either_runtime_tags_the_same(exported, tmp_path):
     folder, _ = exported
-    fast = FeatureExtractionPipeline(folder, runtime="onnx")
-    slow = FeatureExtractionPipeline(folder, runtime="torch")
-    assert fast.runtime_name.startswith("onnxruntime") and slow.runtime_name == "pytorch"
+    fast = load_tagger(str(folder), runtime="onnx")
+    slow = load_tagger(str(folder), runtime="torch")
+    assert fast.runtime_name.startswith("onnxruntime, no PyTorch") and slow.runtime_name == "pytorch"
     red, blue = _photo(tmp_path / "a.jpg", (200, 30, 30)), _photo(tmp_path / "b.jpg", (30, 30, 200))
     texts = ["Phòng có máy lạnh, wifi", "", "Không có máy lạnh"]
     photos = [(red, blue), (blue,), ()]
-    for f, s in zip(fast.tag_batch(texts, photos), slow.tag_batch(texts, photos)):
-        assert [m.slug for m in f] == [m.slug for m in s]
-        for a, b in zip(f, s):
+    for f, s in zip(fast.read_batch(texts, photos), slow.read_batch(texts, photos)):
+        assert [m.slug for m in f.matches] == [m.slug for m in s.matches] and f.denied == s.denied
+        for a, b in zip(f.matches, s.matches):
             assert a.confidence == pytest.approx(b.confidence, abs=0.02)
             assert a.evidence == b.evidence and a.photos == b.photos
 
 
-def test_the_photo_head_serves_without_pytorch_as_with_it(tmp_path):
-    from mlcore.serving import load_serving_tagger
+def test_a_network_the_export_does_not_cover_is_refused_and_served_with_pytorch(tmp_path):
+    folder = write_tiny_checkpoint(tmp_path / "ckpt")            # no photo head, no lexicon prior
+    with pytest.raises(ValueError, match="not exported .*photo head"):
+        export_runtime(folder)
+    assert load_tagger(str(folder)).runtime_name == "pytorch"
+    with pytest.raises(TaggerNotFound, match="no complete, current export"):
+        load_tagger(str(folder), runtime="onnx")
 
+
+def test_the_photo_head_serves_without_pytorch_as_with_it(tmp_path):
     folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head=True)
     export_runtime(folder)
     served = load_serving_tagger(folder)
     assert served is not None
-    reference = FeatureExtractionPipeline(folder, runtime="torch")
+    reference = FeatureExtractionPipeline(folder)
     assert reference.model.photo_head is not None
     red, blue = _photo(tmp_path / "a.jpg", (200, 30, 30)), _photo(tmp_path / "b.jpg", (30, 30, 200))
     texts, photos = ["Phòng có máy lạnh, wifi", "", "Căn hộ mini"], [(red, blue), (blue,), ()]
@@ -82,9 +90,7 @@ def test_the_photo_head_serves_without_pytorch_as_with_it(tmp_path):
 
 
 def test_a_batch_shared_out_between_the_cores_scores_as_one_pass_does(tmp_path):
-    from mlcore.serving import BATCH_PIECE, load_serving_tagger
-
-    from mlcore.checkpoint import save_checkpoint
+    from mlcore.serving import BATCH_PIECE
 
     folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head=True)
     model, meta = load_checkpoint(folder)
@@ -116,27 +122,19 @@ def test_a_batch_shared_out_between_the_cores_scores_as_one_pass_does(tmp_path):
         [[m.slug for m in served.tag_batch([t], [p])[0]] for t, p in zip(texts, photos)]
 
 
-def test_an_export_of_other_weights_is_never_used(tmp_path):
-    folder = write_tiny_checkpoint(tmp_path / "ckpt")
+def test_an_export_of_another_checkpoint_is_never_served(tmp_path):
+    folder = write_tiny_checkpoint(tmp_path / "ckpt", lexicon_prior=True, photo_head=True)
     export_runtime(folder)
-    import torch as t
-
-    model, meta = load_checkpoint(folder)                      # the gate rewrites metadata only: still used
-    data = t.load(folder / "best_model.pt", weights_only=False)
-    data["evaluation"] = {"gate": {"passed": True}}
-    t.save(data, folder / "best_model.pt")
-    assert load_runtime(folder, load_checkpoint(folder)[0]) is not None
-    with t.no_grad():                                          # new weights, old export
+    assert load_serving_tagger(folder) is not None
+    model, meta = load_checkpoint(folder)
+    with torch.no_grad():                                      # new weights, old export
         model.head[-1].bias.add_(1.0)
-    with pytest.raises(RuntimeUnavailable, match="other weights"):
-        load_runtime(folder, model)
-    from mlcore.checkpoint import save_checkpoint
-
     save_checkpoint(folder, model, [meta["id2feature"][i] for i in sorted(meta["id2feature"])],
                     thresholds=meta["thresholds"], version="test-2")      # retrained, not re-exported
-    assert FeatureExtractionPipeline(folder, runtime="auto").runtime_name == "pytorch"
-    with pytest.raises(ModelNotAvailable):
-        FeatureExtractionPipeline(folder, runtime="onnx")
+    assert load_serving_tagger(folder) is None
+    assert load_tagger(str(folder)).runtime_name == "pytorch"
+    with pytest.raises(TaggerNotFound):
+        load_tagger(str(folder), runtime="onnx")
 
 
 def test_the_runtime_is_chosen_from_the_environment(monkeypatch):
@@ -149,7 +147,7 @@ def test_the_runtime_is_chosen_from_the_environment(monkeypatch):
 
 def test_the_shipped_model_carries_an_export_of_its_own_weights():
     model, _ = load_checkpoint(DEFAULT_CHECKPOINT)
-    manifest = load_runtime(DEFAULT_CHECKPOINT, model).manifest
+    manifest = read_manifest(DEFAULT_CHECKPOINT)
     assert manifest["weights_sha256"] == weights_sha256(model)
     assert manifest["checks"]["text"]["int8_micro_f1"] >= manifest["checks"]["text"]["torch_micro_f1"] - 0.005
 
@@ -169,11 +167,9 @@ def _photos(tmp_path):
 
 
 def test_the_shipped_model_serves_without_pytorch_exactly_as_with_it(tmp_path):
-    from mlcore.serving import load_serving_tagger
-
     served = load_serving_tagger(DEFAULT_CHECKPOINT)
     assert served is not None and served.runtime_name.startswith("onnxruntime, no PyTorch")
-    reference = FeatureExtractionPipeline(DEFAULT_CHECKPOINT, runtime="auto")
+    reference = FeatureExtractionPipeline(DEFAULT_CHECKPOINT)
     photos = _photos(tmp_path)
     listings = [("Phòng có máy lạnh, gác lửng, wifi, không chung chủ", (photos[0], photos[1])),
                 ("Căn hộ mini ban công, không có máy giặt", ()), ("", (photos[2],)), ("   ", ()),
@@ -204,7 +200,6 @@ def test_a_checkpoint_changed_after_its_export_is_served_with_pytorch_until_refr
     import shutil
 
     from mlcore.export import refresh_manifest
-    from mlcore.serving import load_serving_tagger
 
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_CHECKPOINT, folder)
