@@ -136,9 +136,6 @@ class Places:
             wards = [w for w in wards if w.code in codes] or wards
         return sorted(wards, key=lambda w: _natural(w.name))
 
-    def district_of_ward(self, ward_code: str) -> list[OldDistrict]:
-        return [d for d in self.old_districts if ward_code in d.ward_codes]
-
     # -- free text -----------------------------------------------------------------------------
     def find(self, text: str, bare_wards: bool = False) -> "PlaceMatch":
         """Places named in ``text`` (an address or a search box): the province, an old district
