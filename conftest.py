@@ -99,3 +99,59 @@ def room_factory(landlord, vocabulary, committed):
             room, _ = save_room(room, price_vnd=price, area_m2=Decimal(area), photos=list(photos))
         return room
     return make
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-protocol server over HTTP (moto's server mode) for the session: the object store the
+    site writes photos to when S3_BUCKET is set.  Yields its endpoint URL."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(endpoint + "/moto-api/", timeout=2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the S3 server (moto) did not start")
+            time.sleep(0.2)
+    yield endpoint
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+S3_KEYS = {"S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing", "S3_REGION": "us-east-1"}
+
+
+@pytest.fixture
+def s3_photos(s3_server, settings, monkeypatch):
+    """Photos stored in a fresh bucket of ``s3_server`` through django-storages, as a site on several
+    machines stores them (S3_BUCKET and friends; config.settings.base.photo_storage).  Yields
+    ``(bucket, env)``: ``env`` the variables another process needs to use the same store."""
+    import uuid
+
+    import boto3
+
+    from config.settings.base import photo_storage
+
+    bucket = f"photos-{uuid.uuid4().hex[:12]}"
+    env = {"S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_server, **S3_KEYS}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    settings.STORAGES = {**settings.STORAGES, "default": photo_storage()}
+    yield bucket, env, client

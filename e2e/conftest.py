@@ -83,14 +83,20 @@ def real_stack(transactional_db, settings, tmp_path):
     workers = []
 
     class Stack:
-        def start_worker(self):
-            log = open(tmp_path / f"worker{len(workers)}.log", "w")
+        def start_worker(self, extra_env: dict | None = None, name: str | None = None):
+            """A Celery worker; ``extra_env``: its own variables (another machine's MEDIA_ROOT, the
+            object store); ``name``: its log is ``<name>.log``."""
+            log = open(tmp_path / f"{name or f'worker{len(workers)}'}.log", "w")
             proc = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue,
+                 "-n", f"{name or f'worker{len(workers)}'}@%h",
                  "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                cwd=REPO, env={**env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT)
             workers.append((proc, log))
             return proc
+
+        def log_of(self, name: str) -> str:
+            return (tmp_path / f"{name}.log").read_text()
 
         def start_beat(self):
             """Celery beat with the production schedule (the requeue every 30 s)."""

@@ -120,7 +120,7 @@ def test_a_photo_driven_suggestion_shows_its_photo(browser_page, live_server, se
     tagger = load_tagger("default")
     # The test-split bed photo the model is surest of (the model never trained on the test groups).
     beds = [p for p in split_photos(read_photo_labels(SHARED_PHOTOS))["test"] if "giuong" in p.tags][:12]
-    photo = max(beds, key=lambda p: next((m.confidence for m in tagger.tag("", [p.path]) if m.slug == "giuong"), 0.0))
+    photo = max(beds, key=lambda p: next((m.confidence for m in tagger.tag("", [p.file]) if m.slug == "giuong"), 0.0))
 
     page = browser_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -130,7 +130,7 @@ def test_a_photo_driven_suggestion_shows_its_photo(browser_page, live_server, se
     page.fill("#id_password", "mot-mat-khau-rat-dai")
     page.click("button[type=submit]")
     page.goto(f"{live_server.url}/phong/dang-tin/")
-    fill_room_form(page, photo.path, title="Phòng trọ quận 3", description="Cho thuê phòng, giá tốt, liên hệ chủ nhà.",
+    fill_room_form(page, photo.file, title="Phòng trọ quận 3", description="Cho thuê phòng, giá tốt, liên hệ chủ nhà.",
                    price="3tr", area="20", address="5 Trần Quốc Thảo", district="Quận 3")
     page.click("#room-form button[type=submit]")
     page.wait_for_selector("#suggestions")

@@ -56,7 +56,7 @@ def cmd_photo_split(args) -> int:
         print(f"wrote {len(pairs)} listings of {args.pair_with.name} with 1-3 {args.split} photos each to {args.out}",
               file=sys.stderr)
         return 0
-    write_csv([Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in photos], args.out)
+    write_csv([Example(id=p.file.name, text="", tags=list(p.tags), images=[p.file]) for p in photos], args.out)
     print(f"wrote {len(photos)} {args.split} photos to {args.out}", file=sys.stderr)
     return 0
 

@@ -34,7 +34,7 @@ class DatasetError(ValueError):
     """A dataset file that cannot be read as it is; the message names file, line and problem."""
 
     def __init__(self, path: str | Path, line: int | None, problem: str):
-        self.path, self.line, self.problem = str(path), line, problem
+        self.file, self.line, self.problem = str(path), line, problem
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}")
 

@@ -34,7 +34,7 @@ def evaluation_sets(config: TrainConfig, base: Path = Path("."),
     gold_path = resolve_path(base, config.gate.pairs or config.threshold_data)
     texts = read_dataset(resolve_path(base, config.threshold_data), vocab, check_images=False)
     test_photos = split_photos(read_photo_labels(resolve_path(base, config.photos), vocab))["test"]
-    photo_rows = [Example(id=p.path.name, text="", tags=list(p.tags), images=[p.path]) for p in test_photos]
+    photo_rows = [Example(id=p.file.name, text="", tags=list(p.tags), images=[p.file]) for p in test_photos]
     pair_texts = read_dataset(gold_path, vocab, check_images=False)
     return {"dev_gold": texts, "photo_test": photo_rows, "pairs": multimodal_pairs(pair_texts, test_photos, vocab)}
 

@@ -23,7 +23,7 @@ SPLITS = ("train", "val", "test")
 
 @dataclass(frozen=True)
 class Photo:
-    path: Path
+    file: Path               # a labelled photo of the dataset, on this machine
     tags: tuple[str, ...]
     group: str
     room_type: str = ""
@@ -96,7 +96,7 @@ def multimodal_pairs(texts: Sequence[Example], photos: Sequence[Photo], vocab: T
         chosen = rng.sample(group, k=min(len(group), rng.randint(min_photos, max_photos)))
         tags = set(ex.tags) | {t for p in chosen for t in p.tags}
         pairs.append(Example(id=ex.id, text=ex.text, tags=[s for s in vocab.slugs if s in tags],
-                             images=[p.path for p in chosen]))
+                             images=[p.file for p in chosen]))
     return pairs
 
 

@@ -146,7 +146,7 @@ def build_data(config: TrainConfig, vocab: TagVocabulary, base: Path) -> dict[st
         extra = [r for r, held in zip(extra, held_out) if not held]
     photos = (split_photos(read_photo_labels(resolve_path(base, config.photos), vocab)) if config.photos
               else {"train": [], "val": [], "test": []})          # a text-only recipe
-    photo_rows = {name: [Row("", [p.path], list(p.tags), visual_only=True) for p in ps]
+    photo_rows = {name: [Row("", [p.file], list(p.tags), visual_only=True) for p in ps]
                   for name, ps in photos.items()}
     rng = random.Random(config.seed)
     pair_texts = rng.sample(train_texts, k=min(config.pairs, len(train_texts)))

@@ -13,7 +13,7 @@ from guard import RateThrottle
 from photos.processing import process_photo
 
 from .models import TaggingJob
-from .services import TextTooLong, suggest_tags
+from .services import PhotoSource, TextTooLong, suggest_tags
 
 log = logging.getLogger(__name__)
 
@@ -59,38 +59,24 @@ def extract_features(request):
         return _error("Thiếu mô tả (trường 'description' là bắt buộc).")
     if "image" in request.data and "image" not in request.FILES:
         return _error("Trường 'image' phải là một tệp ảnh.")
-    image_paths = []
+    photos = []
     upload = request.FILES.get("image")
     if upload is not None:
         try:
-            photo = process_photo(upload)
+            photos = [PhotoSource.from_bytes(process_photo(upload).content)]
         except DjangoValidationError as exc:
             return _error(" ".join(exc.messages))
-        image_paths = _temporary_image(photo)
     try:
-        result = suggest_tags(description, image_paths)
+        result = suggest_tags(description, photos)
     except TextTooLong as exc:
         return _error(str(exc))
     except Exception:
         log.exception("extract-features failed")
         return _error("Không phân tích được mô tả lúc này; vui lòng thử lại.", status.HTTP_503_SERVICE_UNAVAILABLE)
-    finally:
-        for path in image_paths:
-            path.unlink(missing_ok=True)
     features = [{"feature": s.name, "slug": s.slug, "confidence": round(s.confidence, 4), "evidence": s.evidence}
                 for s in result.suggestions if s.above_threshold]
     return Response({"success": True, "features": features, "mode": result.mode,
                      "model_version": result.model_version})
-
-
-def _temporary_image(photo) -> list:
-    import tempfile
-    from pathlib import Path
-
-    handle = tempfile.NamedTemporaryFile(suffix=f".{photo.extension}", delete=False)
-    with handle:
-        handle.write(photo.content)
-    return [Path(handle.name)]
 
 
 class JobSerializer(serializers.ModelSerializer):

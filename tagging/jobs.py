@@ -31,7 +31,7 @@ from celery import current_app
 from .decisions import accept_pre_ticked, reconcile
 from .metrics import log_job
 from .models import Tag, TaggingJob
-from .services import TextTooLong, suggest_tags
+from .services import PhotoSource, TextTooLong, suggest_tags
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,8 @@ def run_job(job_id: int) -> TaggingJob | None:
     # The photos in an order of their own (their content, then id), not the room's display order:
     # reordering the photos neither misses the cache nor changes what the evidence names.
     photos = sorted(room.images.all(), key=lambda img: (img.content_sha256, img.pk))
-    result = suggest_tags(room.text_for_tagging, [img.image.path for img in photos],
-                          [img.content_sha256 for img in photos])
+    result = suggest_tags(room.text_for_tagging,
+                          [PhotoSource.from_file(img.image, img.content_sha256) for img in photos])
 
     tags = {t.slug: t for t in Tag.objects.filter(slug__in=[s.slug for s in result.suggestions])}
     with transaction.atomic():

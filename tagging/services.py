@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Callable, Sequence
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,6 +43,30 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class PhotoSource:
+    """A photo to tag, read only when the model runs (a cached answer reads nothing): its SHA-256
+    (part of the cache key; "" = read it to know) and how to read its bytes, through Django's
+    storage API for a stored photo (any machine can, whatever the storage: disk or S3)."""
+    sha256: str
+    read: Callable[[], bytes]
+
+    @classmethod
+    def from_bytes(cls, content: bytes) -> "PhotoSource":
+        return cls(hashlib.sha256(content).hexdigest(), lambda: content)
+
+    @classmethod
+    def from_file(cls, field_file, sha256: str = "") -> "PhotoSource":
+        """A stored photo (an ImageField's file), read through its storage."""
+        def read() -> bytes:
+            with field_file.storage.open(field_file.name, "rb") as handle:
+                return handle.read()
+        return cls(sha256, read)
+
+    def digest(self) -> str:
+        return self.sha256 or hashlib.sha256(self.read()).hexdigest()
+
+
+@dataclass(frozen=True)
 class SuggestionResult:
     suggestions: list[Suggestion]
     model_version: str
@@ -53,27 +78,25 @@ class SuggestionResult:
 RESULT_CACHE_SECONDS = 7 * 24 * 3600
 
 
-def _result_key(text: str, images, version: str, digests=()) -> str:
+def _result_key(text: str, photos: Sequence[PhotoSource], version: str) -> str:
     """Same text, same photo bytes, same model version: the same suggestions.  A photo's digest is
-    the SHA-256 stored with it (``RoomImage.content_sha256``) where given, else read from its file."""
+    the SHA-256 stored with it (``RoomImage.content_sha256``), read only where there is none."""
     digest = hashlib.sha256(version.encode())
     digest.update(b"\0" + text.encode("utf-8", "surrogatepass"))
-    for i, path in enumerate(images):
-        known = digests[i] if i < len(digests) else ""
-        digest.update(b"\0" + (bytes.fromhex(known) if known else hashlib.sha256(Path(path).read_bytes()).digest()))
+    for photo in photos:
+        digest.update(b"\0" + bytes.fromhex(photo.digest()))
     return f"suggestions:{digest.hexdigest()}"
 
 
-def suggest_tags(text: str, images: list[str | Path] | tuple = (), digests: list[str] | tuple = ()) -> SuggestionResult:
+def suggest_tags(text: str, photos: Sequence[PhotoSource] = ()) -> SuggestionResult:
     """Suggested tags for a listing, most confident first; answered from the cache when the same
     text and photos were tagged by the same model version (the seed's "cache results for the
-    same text").  ``digests``: the photos' stored SHA-256, in order (spares reading them to hash).
-    See :func:`compute_suggestions`."""
+    same text").  See :func:`compute_suggestions`."""
     if len(text) > settings.TAGGING_MAX_TEXT_CHARS:
         raise TextTooLong(f"Mô tả quá dài (tối đa {settings.TAGGING_MAX_TEXT_CHARS} ký tự).")
     tagger = get_tagger()
-    use_images = tuple(images) if tagger.supports_images else ()
-    key = _result_key(text, use_images, tagger.version, tuple(digests) if use_images else ())
+    use_images = tuple(photos) if tagger.supports_images else ()
+    key = _result_key(text, use_images, tagger.version)
     try:
         cached = cache.get(key)
     except Exception:        # an unreachable cache only costs the inference
@@ -83,7 +106,7 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = (), digests: list
         return cached
     CACHE_LOOKUPS.labels("miss").inc()
     with INFERENCE_SECONDS.labels("multimodal" if use_images else "text-only").time():
-        result = compute_suggestions(text, images)
+        result = compute_suggestions(text, use_images)
     try:
         cache.set(key, result, RESULT_CACHE_SECONDS)
     except Exception:
@@ -91,17 +114,17 @@ def suggest_tags(text: str, images: list[str | Path] | tuple = (), digests: list
     return result
 
 
-def compute_suggestions(text: str, images: list[str | Path] | tuple = ()) -> SuggestionResult:
+def compute_suggestions(text: str, photos: Sequence[PhotoSource] = ()) -> SuggestionResult:
     """Suggested tags for a listing, most confident first.
 
-    ``text`` is the title and description; ``images`` are paths of its photos (used only by a
-    tagger that reads images).  Raises TextTooLong for text over settings.TAGGING_MAX_TEXT_CHARS.
+    ``text`` is the title and description; ``photos`` its photos (read only by a tagger that reads
+    images).  Raises TextTooLong for text over settings.TAGGING_MAX_TEXT_CHARS.
     """
     if len(text) > settings.TAGGING_MAX_TEXT_CHARS:
         raise TextTooLong(f"Mô tả quá dài (tối đa {settings.TAGGING_MAX_TEXT_CHARS} ký tự).")
     tagger = get_tagger()
     vocab = tagger.vocabulary
-    use_images = tuple(images) if tagger.supports_images else ()
+    use_images = tuple(io.BytesIO(p.read()) for p in photos) if tagger.supports_images else ()
     suggestions = []
     has_text = bool(text.strip())
     reading = tagger.read(text, images=use_images)        # one pass of the lexicon per job

@@ -11,8 +11,10 @@ admin's decision is the one exported.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .models import RoomTag
 
@@ -51,23 +53,39 @@ def decisions(since=None):
         yield current, group
 
 
-def room_record(room, rows: list[RoomTag]) -> dict:
+def copy_photos(room, photos_dir: Path | None) -> list[str]:
+    """The room's photos copied from their storage (disk or object store) into ``photos_dir``;
+    their paths relative to the export file's folder (as mlcore reads them).  None: no photos."""
+    if photos_dir is None:
+        return []
+    photos_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, img in enumerate(room.images.all(), start=1):
+        target = photos_dir / f"room-{room.pk}-{n}{Path(img.image.name).suffix or '.jpg'}"
+        with img.image.storage.open(img.image.name, "rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+        paths.append(f"{photos_dir.name}/{target.name}")
+    return paths
+
+
+def room_record(room, rows: list[RoomTag], photos_dir: Path | None = None) -> dict:
     who = {rt.tag.slug: "admin" if rt.source == RoomTag.Source.ADMIN else "landlord" for rt in rows}
     return {
         "id": f"room-{room.pk}", "title": room.title, "description": room.description,
         "text": room.text_for_tagging,
         "tags": [rt.tag.slug for rt in rows if rt.status == RoomTag.Status.CONFIRMED],
         "negatives": [rt.tag.slug for rt in rows if rt.status == RoomTag.Status.REMOVED],
-        "images": [img.image.path for img in room.images.all()],
+        "images": copy_photos(room, photos_dir),
         "decided_by": who, "decided_at": {rt.tag.slug: rt.updated_at.isoformat() for rt in rows},
     }
 
 
-def export_training_data(out, since=None) -> ExportReport:
-    """Write the decisions to the text stream ``out``; returns the counts."""
+def export_training_data(out, since=None, photos_dir: Path | None = None) -> ExportReport:
+    """Write the decisions to the text stream ``out``; the rooms' photos are copied into
+    ``photos_dir`` (a folder beside the export file; None: no photos).  Returns the counts."""
     report = ExportReport()
     for room, rows in decisions(since):
-        record = room_record(room, rows)
+        record = room_record(room, rows, photos_dir)
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         report.rooms += 1
         report.positives.update(record["tags"])

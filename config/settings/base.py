@@ -141,8 +141,31 @@ STATIC_ROOT = Path(read("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # whitenoise serves collectstatic's output with content hashes in the names (cached for a year)
 # in production; while developing (and testing) the files are found where they are.
 STATIC_MANIFEST = read("STATIC_MANIFEST", not DEBUG)
+# Photos: this machine's disk (MEDIA_ROOT), or an S3-compatible object store that every machine
+# reads (S3_BUCKET; django-storages), read and written only through the storage API.
+def photo_storage() -> dict:
+    """The photos' storage as the environment names it."""
+    bucket = read("S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    public = read("S3_PUBLIC_URL", "")
+    options = {"bucket_name": bucket, "endpoint_url": read("S3_ENDPOINT_URL", "") or None,
+               "region_name": read("S3_REGION", "") or None,
+               "access_key": read("S3_ACCESS_KEY_ID", "") or None, "secret_key": read("S3_SECRET_ACCESS_KEY", "") or None,
+               "querystring_expire": read("S3_URL_EXPIRY", 3600), "file_overwrite": False, "default_acl": None,
+               "signature_version": "s3v4",
+               # photos get random names and are never rewritten: browsers and CDNs may keep them a year
+               "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"}}
+    if public:       # a CDN or a public bucket: plain URLs
+        from urllib.parse import urlsplit
+
+        url = urlsplit(public)
+        options.update(querystring_auth=False, custom_domain=url.netloc + url.path.rstrip("/"), url_protocol=f"{url.scheme}:")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": photo_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
                     else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -38,9 +38,9 @@ def test_pairs_take_text_labels_plus_what_the_photos_show(labels):
     pairs = multimodal_pairs(texts, photos, default_vocabulary(), seed=1)
     for ex, pair in zip(texts, pairs):
         assert 1 <= len(pair.images) <= 3
-        shown = {t for p in photos if p.path in pair.images for t in p.tags}
+        shown = {t for p in photos if p.file in pair.images for t in p.tags}
         assert set(pair.tags) == set(ex.tags) | shown
-        assert len({p.group for p in photos if p.path in pair.images}) == 1
+        assert len({p.group for p in photos if p.file in pair.images}) == 1
 
 
 @pytest.mark.parametrize("content, message", [
@@ -114,8 +114,8 @@ def test_photo_split_pairs_labelled_texts_with_photos_of_the_split(labels, tmp_p
     from mlcore.data import read_jsonl
 
     pairs = read_jsonl(out)
-    train_files = {p.path.name for p in split_photos(read_photo_labels(labels))["train"]}
-    by_file = {p.path.name: set(p.tags) for p in read_photo_labels(labels)}
+    train_files = {p.file.name for p in split_photos(read_photo_labels(labels))["train"]}
+    by_file = {p.file.name: set(p.tags) for p in read_photo_labels(labels)}
     assert len(pairs) == 5
     for pair in pairs:
         names = [Path(i).name for i in pair.images]

@@ -49,7 +49,7 @@ def test_the_trusted_tags_earn_their_place_on_the_photo_test_split(tmp_path):
 
     tagger = load_tagger("default")
     test = split_photos(read_photo_labels(LABELS))["test"]
-    examples = [Example(str(p.path), "", list(p.tags), [p.path]) for p in test]
+    examples = [Example(str(p.file), "", list(p.tags), [p.file]) for p in test]
     per_tag = evaluate(examples, tagger, tagger.vocabulary, modality="image")["per_tag"]
     for slug in RELIABLE_PHOTO_TAGS:
         assert per_tag[slug]["predicted"] > 0 and per_tag[slug]["precision"] >= MIN_PRECISION, (slug, per_tag[slug])

@@ -36,3 +36,21 @@ def test_removed_suggestions_are_negatives_and_since_filters(room_factory, landl
     assert json.loads(out.read_text())["negatives"] == ["wifi"]
     call_command("export_training_data", "--out", str(out), "--since", "2999-01-01")
     assert out.read_text() == ""
+
+
+def test_the_rooms_photos_are_copied_from_their_storage_beside_the_export(room_factory, landlord, tmp_path):
+    """Photos are read through the storage API (disk or object store), never by a local path, and
+    written beside the export where mlcore's training reads them."""
+    from conftest import photo_bytes
+    from photos.processing import ProcessedPhoto
+
+    room = room_factory(description="Phòng có máy lạnh",
+                        photos=[ProcessedPhoto(photo_bytes(color=(7, 8, 9)), "jpg", 64, 48, "a.jpg")])
+    save_landlord_tags(room, landlord, {"dieu_hoa"})
+    out = tmp_path / "out" / "decided.jsonl"
+    out.parent.mkdir()
+    call_command("export_training_data", "--out", str(out))
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert row["images"] == [f"decided_photos/room-{room.pk}-1.jpg"]
+    with room.images.get().image.open("rb") as stored:
+        assert (out.parent / row["images"][0]).read_bytes() == stored.read()

@@ -10,7 +10,7 @@ from tagging import serving
 def counted(monkeypatch):
     calls = []
     real = services.compute_suggestions
-    monkeypatch.setattr(services, "compute_suggestions", lambda text, images=(): calls.append(text) or real(text, images))
+    monkeypatch.setattr(services, "compute_suggestions", lambda text, photos=(): calls.append(text) or real(text, photos))
     return calls
 
 
@@ -26,14 +26,15 @@ def test_the_same_listing_is_tagged_once(counted, db):
 def test_other_photo_bytes_or_another_model_version_tag_again(counted, db, tmp_path, settings, monkeypatch):
     from conftest import photo_bytes
 
-    photo = tmp_path / "a.jpg"
-    photo.write_bytes(photo_bytes(color=(1, 2, 3)))
+    path = tmp_path / "a.jpg"
+    path.write_bytes(photo_bytes(color=(1, 2, 3)))
+    photo = services.PhotoSource("", path.read_bytes)               # no stored digest: read to hash
     tagger = serving.get_tagger()
     monkeypatch.setattr(type(tagger), "supports_images", True, raising=False)
     services.suggest_tags("Phòng có wifi", [photo])
     services.suggest_tags("Phòng có wifi", [photo])
     assert len(counted) == 1
-    photo.write_bytes(photo_bytes(color=(9, 9, 9)))                 # same path, other content
+    path.write_bytes(photo_bytes(color=(9, 9, 9)))                  # same file, other content
     services.suggest_tags("Phòng có wifi", [photo])
     assert len(counted) == 2
     monkeypatch.setattr(tagger, "version", "lexicon-next")
@@ -57,18 +58,14 @@ def test_a_starting_worker_warms_the_model(monkeypatch):
 def test_stored_photo_digests_key_the_cache_without_reading_the_photos(counted, db, tmp_path, monkeypatch):
     from conftest import photo_bytes
 
-    photo = tmp_path / "a.jpg"
-    photo.write_bytes(photo_bytes(color=(4, 5, 6)))
+    content = photo_bytes(color=(4, 5, 6))
+    reads = []
     tagger = serving.get_tagger()
     monkeypatch.setattr(type(tagger), "supports_images", True, raising=False)
-    stored = "ab" * 32
-    services.suggest_tags("Phòng có wifi", [photo], [stored])
-
-    def unreadable(self):
-        raise AssertionError("the cache key read a photo whose digest was stored")
-
-    monkeypatch.setattr(services.Path, "read_bytes", unreadable)
-    services.suggest_tags("Phòng có wifi", [photo], [stored])
-    assert len(counted) == 1                                            # a hit, from the stored digest
-    services.suggest_tags("Phòng có wifi", [photo], ["cd" * 32])        # another photo: tagged again
+    stored = services.PhotoSource("ab" * 32, lambda: reads.append(1) or content)
+    services.suggest_tags("Phòng có wifi", [stored])
+    reads.clear()
+    services.suggest_tags("Phòng có wifi", [stored])
+    assert len(counted) == 1 and reads == []          # a hit, keyed by the stored digest: nothing read
+    services.suggest_tags("Phòng có wifi", [services.PhotoSource("cd" * 32, lambda: content)])   # another photo
     assert len(counted) == 2

@@ -10,7 +10,8 @@ from tagging.training_export import export_training_data
 
 class Command(BaseCommand):
     help = ("Xuất các quyết định của chủ trọ và quản trị viên về đặc điểm phòng thành dữ liệu huấn luyện "
-            "(JSONL của mlcore: tags xác nhận, negatives đã bỏ, ai quyết định và lúc nào).")
+            "(JSONL của mlcore: tags xác nhận, negatives đã bỏ, ai quyết định và lúc nào; ảnh của phòng "
+            "được chép vào thư mục FILE_photos bên cạnh).")
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, type=Path)
@@ -24,8 +25,9 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"Ngày không hợp lệ: {since} (định dạng YYYY-MM-DD)") from None
             start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+        photos = out.with_name(out.stem + "_photos")      # the rooms' photos, copied from their storage
         with out.open("w", encoding="utf-8") as stream:
-            report = export_training_data(stream, start)
+            report = export_training_data(stream, start, photos_dir=photos)
         self.stdout.write(f"{report.rooms} phòng → {out}")
         for slug in sorted(set(report.positives) | set(report.negatives)):
             self.stdout.write(f"  {slug:<20} xác nhận {report.positives[slug]:>5}  bỏ {report.negatives[slug]:>5}")
