@@ -39,7 +39,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+def serve_media(request, path):
+    """The embedded default serves uploads itself (production: the web server or the object store).
+    Uploads get random names and are never rewritten: browsers may keep them a year."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    if response.status_code == 200:
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
 if settings.SERVE_MEDIA:
-    # The embedded default serves uploads itself; production serves MEDIA_ROOT from the web server.
-    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve,
-                         {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media)]

@@ -62,6 +62,10 @@ def thumbnail_path(instance, filename: str) -> str:
     return f"rooms/{timezone.now():%Y/%m}/thumbs/{uuid.uuid4().hex}.jpg"
 
 
+def thumbnail_webp_path(instance, filename: str) -> str:
+    return f"rooms/{timezone.now():%Y/%m}/thumbs/{uuid.uuid4().hex}.webp"
+
+
 class RoomQuerySet(models.QuerySet):
     def owned_by(self, user):
         """The rooms ``user`` posted (none for an anonymous visitor)."""
@@ -194,6 +198,7 @@ class RoomImage(models.Model):
     image = models.ImageField("ảnh", upload_to=photo_path)
     # A small JPEG for lists (made at upload; photos stored before it have none: lists show the photo).
     thumbnail = models.ImageField("ảnh thu nhỏ", upload_to=thumbnail_path, blank=True, editable=False)
+    thumbnail_webp = models.ImageField("ảnh thu nhỏ (WebP)", upload_to=thumbnail_webp_path, blank=True, editable=False)
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField("thứ tự", default=0)
@@ -213,6 +218,20 @@ class RoomImage(models.Model):
     def thumbnail_url(self) -> str:
         return (self.thumbnail or self.image).url
 
+    @property
+    def thumbnail_webp_url(self) -> str:
+        return self.thumbnail_webp.url if self.thumbnail_webp else ""
+
+    @property
+    def thumbnail_size(self) -> tuple[int, int]:
+        """(width, height) of the list thumbnail (for the page's width/height: no layout shift)."""
+        if not (self.width and self.height):
+            return 4, 3
+        if not self.thumbnail:
+            return self.width, self.height
+        scale = min(1.0, settings.ROOM_PHOTO_THUMB_SIDE / max(self.width, self.height))
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
     def store(self, photo) -> None:
         """Write a processed upload's photo and thumbnail files (the row is saved by the caller)."""
         from django.core.files.base import ContentFile
@@ -220,20 +239,28 @@ class RoomImage(models.Model):
         self.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
         if photo.thumbnail:
             self.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
+        if photo.thumbnail_webp:
+            self.thumbnail_webp.save("thumb.webp", ContentFile(photo.thumbnail_webp), save=False)
 
     def make_thumbnail(self) -> None:
-        """Make the missing thumbnail of a photo stored before thumbnails (``make_thumbnails``)."""
+        """Make the missing thumbnails of a photo stored before them (``make_thumbnails``)."""
         from django.core.files.base import ContentFile
         from PIL import Image
 
-        from photos.processing import thumbnail_jpeg
+        from photos.processing import thumbnails
 
         with self.image.open("rb") as f, Image.open(f) as image:
             image.draft("RGB", (settings.ROOM_PHOTO_THUMB_SIDE,) * 2)     # a JPEG decoded small
-            content = thumbnail_jpeg(image.convert("RGB"))
-        self.thumbnail.save("thumb.jpg", ContentFile(content), save=False)
-        self.save(update_fields=["thumbnail"])
+            jpeg, webp = thumbnails(image.convert("RGB"))
+        made = []
+        if not self.thumbnail:
+            self.thumbnail.save("thumb.jpg", ContentFile(jpeg), save=False)
+            made.append("thumbnail")
+        if not self.thumbnail_webp:
+            self.thumbnail_webp.save("thumb.webp", ContentFile(webp), save=False)
+            made.append("thumbnail_webp")
+        self.save(update_fields=made)
 
     def files(self) -> list[tuple]:
         """(storage, name) of every file this photo keeps: deleted with it."""
-        return [(f.storage, f.name) for f in (self.image, self.thumbnail) if f]
+        return [(f.storage, f.name) for f in (self.image, self.thumbnail, self.thumbnail_webp) if f]

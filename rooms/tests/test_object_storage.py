@@ -42,12 +42,13 @@ def test_a_post_stores_its_photos_and_thumbnails_in_the_bucket_and_serves_signed
     room = Room.objects.get()
     images = list(room.images.all())
     stored = objects(s3, bucket)
-    assert len(images) == 2 and stored == {f.name for img in images for f in (img.image, img.thumbnail)}
+    assert len(images) == 2 and stored == {name for img in images for _, name in img.files()}
+    assert all(img.thumbnail_webp.name.endswith(".webp") for img in images)
     assert media_files(settings) == []                            # nothing on this machine's disk
     url = images[0].thumbnail_url
     assert url.startswith(settings.STORAGES["default"]["OPTIONS"]["endpoint_url"]) and "X-Amz-Signature=" in url
     page = landlord_client.get(reverse("search")).content.decode()
-    assert url.split("?")[0] in page                               # the card shows the bucket's thumbnail
+    assert url.split("?")[0] in page and images[0].thumbnail_webp_url.split("?")[0] in page   # the card's thumbnails
     with urllib.request.urlopen(images[0].image.url, timeout=10) as fetched:    # the signed URL works
         body = fetched.read()
     with images[0].image.open("rb") as handle:
@@ -86,7 +87,7 @@ def test_removing_a_photo_or_the_room_deletes_its_objects(s3_photos, landlord_cl
     first, second = room.images.all()
     with committed():
         first.delete()
-    assert objects(s3, bucket) == {second.image.name, second.thumbnail.name}
+    assert objects(s3, bucket) == {name for _, name in second.files()} and len(second.files()) == 3
     with committed():
         landlord_client.post(reverse("room_delete", args=[room.pk]))
     assert not Room.objects.exists() and objects(s3, bucket) == set()

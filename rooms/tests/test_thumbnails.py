@@ -93,3 +93,25 @@ def test_palette_one_bit_and_16_bit_pngs_get_thumbnails_too(make_upload):
         image.save(buffer, "PNG")
         photo = process_photo(make_upload(f"shot-{mode}.png", fmt="PNG", content=buffer.getvalue()))
         assert Image.open(io.BytesIO(photo.thumbnail)).size == (480, 360), mode
+
+
+def test_cards_offer_a_webp_thumbnail_with_its_size_and_load_below_the_fold_lazily(client, room_factory):
+    """Fast on a renter's phone: a WebP thumbnail where the browser takes it (the JPEG otherwise),
+    width and height set (no layout shift), the first cards fetched first and the rest lazily."""
+    import re
+
+    from conftest import photo_bytes
+    from photos.processing import ProcessedPhoto, process_photo
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for i in range(4):
+        upload = SimpleUploadedFile("p.jpg", photo_bytes(size=(1600, 1200), color=(30 * i, 90, 160)), "image/jpeg")
+        room_factory(title=f"Phòng {i}", photos=[process_photo(upload)])
+    page = client.get("/?sap_xep=moi_nhat").content.decode()
+    pictures = re.findall(r"<picture>(.*?)</picture>", page)
+    assert len(pictures) == 4
+    for n, picture in enumerate(pictures):
+        assert re.search(r'<source type="image/webp" srcset="[^"]+\.webp">', picture)
+        assert 'width="480" height="360"' in picture
+        assert ('loading="lazy"' in picture) == (n >= 2) and ('fetchpriority="high"' in picture) == (n < 2)
+    assert ProcessedPhoto  # (the type the factory stores)

@@ -1,7 +1,8 @@
-"""python manage.py make_thumbnails: the list thumbnails of photos stored before thumbnails existed."""
+"""python manage.py make_thumbnails: the list thumbnails (JPEG and WebP) of photos stored before them."""
 import sys
 
 from django.core.management.base import BaseCommand
+from django.db.models import Q
 from tqdm import tqdm
 
 from rooms.models import RoomImage
@@ -12,7 +13,7 @@ class Command(BaseCommand):
             "nhỏ; chạy lại không làm gì thêm.")
 
     def handle(self, *args, **options):
-        missing = RoomImage.objects.filter(thumbnail="").order_by("pk")
+        missing = RoomImage.objects.filter(Q(thumbnail="") | Q(thumbnail_webp="")).order_by("pk")
         made, failed = 0, []
         with tqdm(total=missing.count(), unit="ảnh", desc="Ảnh thu nhỏ", file=sys.stderr,
                   disable=options.get("verbosity", 1) == 0) as progress:
