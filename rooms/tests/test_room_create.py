@@ -44,7 +44,7 @@ def test_post_room_with_photos_goes_to_the_tag_page_with_suggestions(landlord_cl
     assert len(names) == 2 and all(re.fullmatch(r"rooms/\d{4}/\d{2}/[0-9a-f]{32}\.(jpg|png)", n) for n in names)  # random names
     thumbs = [img.thumbnail.name for img in room.images.all()]
     assert len(thumbs) == 2 and all(re.fullmatch(r"rooms/\d{4}/\d{2}/thumbs/[0-9a-f]{32}\.jpg", n) for n in thumbs)
-    assert len(media_files(settings)) == 4          # each photo and its thumbnail
+    assert len(media_files(settings)) == 6          # each photo and its two thumbnails (JPEG, WebP)
     job = TaggingJob.objects.get(room=room)
     assert job.status == TaggingJob.Status.DONE and job.attempts == 1  # in-process on the embedded default
     assert {"dieu_hoa", "gan_truong", "thoang_mat"} <= set(

@@ -33,7 +33,7 @@ def test_transient_failures_are_retried_then_left_for_the_requeue(room_factory, 
     job = jobs.queue_tagging(room, reason="retag")
     calls = []
 
-    def broken(text, images=(), digests=()):
+    def broken(text, photos=()):
         calls.append(1)
         raise OperationalError("could not connect to server")
 
@@ -65,7 +65,7 @@ def test_a_permanent_failure_fails_once_with_a_message(room_factory, monkeypatch
     job = jobs.queue_tagging(room, reason="retag")
     calls = []
 
-    def broken(text, images=(), digests=()):
+    def broken(text, photos=()):
         calls.append(1)
         raise error()
 
@@ -85,11 +85,11 @@ def test_a_transient_failure_recovers(room_factory, monkeypatch):
     real = jobs.suggest_tags
     calls = []
 
-    def flaky(text, images=(), digests=()):
+    def flaky(text, photos=()):
         calls.append(1)
         if len(calls) == 1:
             raise ConnectionError("temporary")
-        return real(text, images, digests)
+        return real(text, photos)
 
     monkeypatch.setattr(jobs, "suggest_tags", flaky)
     tasks.run_tagging_job.apply(args=[job.pk])
