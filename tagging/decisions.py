@@ -48,9 +48,16 @@ class TagChoice:
 
     @property
     def evidence_words(self) -> list[str]:
+        """The words behind the suggestion, each once ("wc riêng" written twice is shown once)."""
         if not self.suggestion:
             return []
-        return [e["text"] for e in self.suggestion.evidence if "text" in e]
+        seen, words = set(), []
+        for e in self.suggestion.evidence:
+            key = " ".join(e.get("text", "").lower().split())
+            if key and key not in seen:
+                seen.add(key)
+                words.append(e["text"])
+        return words
 
 
 def evidence_key(suggestion: TagSuggestion | None) -> str:

@@ -96,3 +96,12 @@ def test_a_job_stores_photo_evidence_by_photo_id(room_factory, settings):
     assert photo_evidence_by_id([{"start": 0, "end": 3, "text": "máy"}, {"photo": 1}], [41, 42]) == [
         {"start": 0, "end": 3, "text": "máy"}, {"photo_id": 42}]
     assert photo_evidence_by_id([{"photo": 5}], [41]) == []
+
+
+def test_each_evidence_word_is_shown_once(landlord_client, room_factory):
+    """Issue 22, item 7: "wc riêng" written twice in a listing is one piece of evidence on the page."""
+    room = room_factory(description="Phòng có WC riêng. Rộng rãi, wc riêng sạch sẽ.")
+    page = landlord_client.get(reverse("room_tags", args=[room.pk])).content.decode()
+    row = page[page.index('value="wc_rieng"'):]
+    evidence = row[row.index('class="evidence"'):row.index("</span>", row.index('class="evidence"'))]
+    assert evidence.lower().count("wc riêng") == 1, evidence
