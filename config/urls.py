@@ -30,6 +30,12 @@ urlpatterns = [
     path("metrics", probes.metrics, name="metrics"),
     path("dang-nhap/", auth_views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset by e-mail (Django's own views; templates in templates/registration/)
+    path("quen-mat-khau/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("quen-mat-khau/da-gui/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("dat-lai-mat-khau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("dat-lai-mat-khau/xong/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("api/extract-features", tagging_api.extract_features, name="api_extract_features"),
     path("api/rooms/", rooms_api.RoomList.as_view(), name="api_rooms"),
     path("api/places/", rooms_api.places, name="api_places"),

@@ -232,8 +232,11 @@ def username_skeleton(username: str) -> str:
 
 
 class SignupForm(UserCreationForm):
+    email = forms.EmailField(label="Email (để lấy lại mật khẩu khi quên)", required=False,
+                             help_text="Không bắt buộc; không hiện cho người khác.")
+
     class Meta(UserCreationForm.Meta):
-        fields = ("username",)
+        fields = ("username", "email")
         labels = {"username": "Tên đăng nhập"}
 
     def clean_username(self):

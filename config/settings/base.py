@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from .variables import read
@@ -177,6 +178,11 @@ MEDIA_ROOT = Path(read("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Serve uploads from Django itself (the embedded default); turn off behind a real web server.
 SERVE_MEDIA = read("SERVE_MEDIA", True)
+
+# E-mail (password resets): printed to the log unless EMAIL_URL names an SMTP server.
+globals().update(environ.Env.email_url_config(read("EMAIL_URL", "consolemail://")))   # EMAIL_BACKEND, EMAIL_HOST, ...
+DEFAULT_FROM_EMAIL = read("DEFAULT_FROM_EMAIL", "Phòng Trọ AI <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_rooms"

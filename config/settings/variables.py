@@ -45,6 +45,8 @@ VARIABLES = [
     Variable("LOGIN_LOCKOUT_HOURS", "float", "0.25", "how long that lock lasts"),
     Variable("SIGNUP_RATE", "rate", "5/h", "new accounts per client address"),
     Variable("EXTRACT_FEATURES_RATE", "rate", "120/min", "/api/extract-features calls per user or client address (the try page counts with it)"),
+    Variable("EMAIL_URL", "url", "consolemail:// (e-mails printed to the log)", "how e-mail leaves (password resets), e.g. smtp+tls://user:password@smtp.example:587"),
+    Variable("DEFAULT_FROM_EMAIL", "str", "Phòng Trọ AI <no-reply@localhost>", "the sender of the site's e-mails"),
     Variable("TIME_ZONE", "str", "Asia/Ho_Chi_Minh", "the site's time zone"),
     Variable("STATIC_ROOT", "path", "staticfiles/", "where collectstatic writes"),
     Variable("STATIC_MANIFEST", "bool", "0 (local) / 1 (production)", "serve collectstatic's hashed, compressed files (whitenoise)"),
