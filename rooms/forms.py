@@ -6,9 +6,10 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
 from photos.processing import image_size, process_photo
-from .models import Room
+from .models import Room, RoomType
 from .places import PLACES
-from .pricing import AreaError, PriceError, format_price_vnd, parse_amount_vnd, parse_area_m2, parse_price_vnd
+from .pricing import (AreaError, PriceError, format_price_vnd, parse_amount_vnd, parse_area_m2, parse_price_vnd,
+                      unusual_price)
 
 
 def _parse_amount(text: str, *, low: int, high: int, example: str) -> int | None:
@@ -55,6 +56,8 @@ class RoomForm(forms.ModelForm):
     price = forms.CharField(label="Giá thuê / tháng", max_length=40,
                             help_text="Ví dụ: 3.5 triệu, 3tr5 hoặc 3500000",
                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3tr5"}))
+    # Ticked by the landlord when the site asked "is this price right?" (rooms.pricing.unusual_price).
+    price_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     area = forms.CharField(label="Diện tích (m²)", max_length=12,
                            widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "25"}))
     photos = MultiplePhotoField(label="Ảnh phòng",
@@ -190,6 +193,21 @@ class RoomForm(forms.ModelForm):
         except PriceError as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    def _question_unusual_price(self, cleaned: dict) -> None:
+        """A price far outside what rooms of that type and place cost is asked about once; the
+        landlord confirms it with a tick (nothing else is lost)."""
+        price, room_type = cleaned.get("price"), cleaned.get("room_type")
+        self.price_question = ""
+        if not price or not room_type or cleaned.get("price_confirmed"):
+            return
+        if self.instance.pk and self.instance.price_vnd == price:        # asked before, or older
+            return
+        usual = Room.objects.exclude(pk=self.instance.pk).usual_prices(room_type, cleaned.get("district") or "")
+        question = unusual_price(price, room_type, RoomType(room_type).label, usual)
+        if question:
+            self.price_question = question
+            self.add_error("price", question)
+
     def clean_area(self):
         try:
             return parse_area_m2(self.cleaned_data["area"])
@@ -198,6 +216,7 @@ class RoomForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._question_unusual_price(cleaned)
         existing = self.instance.images.count() if self.instance.pk else 0
         removing = len(cleaned.get("remove_photos") or [])
         adding = len(cleaned.get("photos") or [])

@@ -80,6 +80,22 @@ class RoomQuerySet(models.QuerySet):
             return self.filter(models.Q(is_listed=True) | models.Q(owner_id=user.pk))
         return self.filter(is_listed=True)
 
+    def usual_prices(self, room_type: str, district: str = "") -> tuple[int, int, str] | None:
+        """(10th, 90th percentile of the monthly rent, where) of listed rooms of ``room_type``: in
+        ``district`` when it has at least ``USUAL_PRICE_MIN_ROOMS`` of them, else everywhere; None
+        with fewer (the caller falls back to sensible bounds)."""
+        listed = self.filter(is_listed=True, room_type=room_type)
+        for where, rooms in ((district, listed.filter(district__iexact=district) if district else None), ("", listed)):
+            if rooms is None:
+                continue
+            prices = sorted(rooms.values_list("price_vnd", flat=True)[:5000])
+            if len(prices) >= USUAL_PRICE_MIN_ROOMS:
+                return prices[len(prices) // 10], prices[(len(prices) * 9) // 10], where
+        return None
+
+
+USUAL_PRICE_MIN_ROOMS = 8
+
 
 class Room(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rooms",

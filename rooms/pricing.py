@@ -43,6 +43,29 @@ def parse_amount_vnd(text: str, *, low: int, high: int, example: str) -> int | N
     return value
 
 
+# Sensible monthly rents by room type when the site has too few rooms to say (VND).
+PLAUSIBLE_RENT = {"phong_tro": (500_000, 15_000_000), "can_ho_mini": (2_000_000, 40_000_000),
+                  "nha_nguyen_can": (3_000_000, 200_000_000), "o_ghep": (300_000, 6_000_000)}
+# A price this many times beyond the usual range (10th-90th percentile) is worth a question.
+UNUSUAL_FACTOR = 3
+
+
+def unusual_price(price: int, room_type: str, type_label: str, usual: tuple[int, int, str] | None) -> str:
+    """A gentle question when ``price`` is far outside what rooms of that type (and place) cost:
+    "" when it is not.  ``usual``: ``RoomQuerySet.usual_prices``'s answer (None: too few rooms)."""
+    if usual is not None:
+        lo, hi, where = usual
+        low, high = lo / UNUSUAL_FACTOR, hi * UNUSUAL_FACTOR
+        said = f"{type_label}{f' ở {where}' if where else ''} trên trang thường {format_price_vnd(lo)}–{format_price_vnd(hi)}"
+    else:
+        low, high = PLAUSIBLE_RENT.get(room_type, (300_000, 200_000_000))
+        said = f"{type_label} thường trong khoảng {format_price_vnd(low)}–{format_price_vnd(high)}"
+    if low <= price <= high:
+        return ""
+    return (f"Giá {format_price_vnd(price)}/tháng có đúng không? {said}/tháng. "
+            f"Nếu đúng, đánh dấu ô xác nhận bên dưới rồi lưu lại.")
+
+
 def format_price_vnd(price: int) -> str:
     """3500000 -> "3,5 triệu"; 800000 -> "800.000 đ"."""
     if price >= 1_000_000:
