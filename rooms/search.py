@@ -72,7 +72,7 @@ class TagFilterField(forms.MultipleChoiceField):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Tìm", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"placeholder": "máy lạnh, gần trường, q10, dưới 3tr…",
+                        widget=forms.TextInput(attrs={"placeholder": "máy lạnh, q10, dưới 3tr",
                                                       "type": "search", "enterkeyhint": "search"}))
     gia_tu = PriceFilterField(label="Giá từ", required=False, max_length=40)
     gia_den = PriceFilterField(label="Giá đến", required=False, max_length=40)

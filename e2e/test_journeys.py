@@ -1,0 +1,32 @@
+"""Journeys without a stumble (issue 22), in a real browser at a phone's size (390x844) and a
+desk's (1366x768); screenshots under $ARTIFACTS_DIR/screenshots/."""
+import pytest
+
+from e2e.conftest import ARTIFACTS
+
+PHONE, DESK = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_header_links_never_break_and_the_search_placeholder_fits(browser_page, live_server, landlord, viewport):
+    """Item 13: "Phòng của tôi" is one line, not "Phòng của" over "tôi"; the box's example fits."""
+    page = browser_page
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/")
+    heights = page.eval_on_selector_all(
+        "header nav a, header nav button",
+        "els => els.map(e => [e.textContent.trim(), e.getClientRects().length, e.getBoundingClientRect().height])")
+    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)")
+    assert heights and all(rects == 1 and h <= line * 1.6 for _, rects, h in heights), heights
+    fits = page.eval_on_selector("#id_q", """el => {
+        const c = document.createElement('canvas').getContext('2d'); const s = getComputedStyle(el);
+        c.font = `${s.fontSize} ${s.fontFamily}`;
+        const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+        return [c.measureText(el.placeholder).width, room]; }""")
+    assert fits[0] <= fits[1], f"placeholder {fits[0]:.0f} px in a box of {fits[1]:.0f} px"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"search-{viewport['width']}x{viewport['height']}.png"))
