@@ -30,3 +30,33 @@ def test_header_links_never_break_and_the_search_placeholder_fits(browser_page, 
     assert fits[0] <= fits[1], f"placeholder {fits[0]:.0f} px in a box of {fits[1]:.0f} px"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"search-{viewport['width']}x{viewport['height']}.png"))
+
+
+def test_the_tag_page_keeps_save_in_reach_and_other_tags_folded(browser_page, live_server, landlord, room_factory):
+    """Item 6: on a phone "Lưu đặc điểm" stays on screen (a sticky bar) and the other ~35 tags wait
+    behind their groups and a search-as-you-type field instead of making a 3,000 px page."""
+    room = room_factory(description="Phòng có máy lạnh, wifi, gác lửng, WC riêng, gần chợ, giờ giấc tự do")
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/phong/{room.pk}/dac-diem/")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2600, f"the tag page is {height} px tall"       # 3,186 px before, with every tag open
+    save = page.locator(".save-bar button")
+    box = save.bounding_box()
+    assert box and box["y"] + box["height"] <= PHONE["height"], box                  # in view without scrolling
+    assert "đặc điểm đã chọn" in page.inner_text("#chosen-count")
+    assert not page.is_visible("#other-tags input[value=ban_cong]")                  # folded in its group
+    page.fill("#tag-filter", "ban cong")
+    assert page.is_visible("#other-tags input[value=ban_cong]")                      # the search opens it
+    page.check("#other-tags input[value=ban_cong]")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "tag-page-390x844.png"))
+    page.set_viewport_size(DESK)
+    page.screenshot(path=str(ARTIFACTS / "tag-page-1366x768.png"))
+    save.click()
+    page.wait_for_url(f"**/phong/{room.pk}/")
+    assert "Ban công" in page.inner_text(".chips")

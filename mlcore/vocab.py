@@ -93,3 +93,11 @@ class TagVocabulary:
 @lru_cache(maxsize=1)
 def default_vocabulary() -> TagVocabulary:
     return TagVocabulary.from_file(DEFAULT_TAXONOMY)
+
+
+# The taxonomy's groups as people read them (the filter sheet and the tag page show tags by group).
+GROUP_NAMES = {
+    "tien_nghi": "Tiện nghi", "noi_that": "Nội thất", "khong_gian": "Không gian", "toa_nha": "Tòa nhà",
+    "an_ninh": "An ninh", "quy_dinh": "Giờ giấc & quy định", "dich_vu": "Dịch vụ", "vi_tri": "Vị trí",
+    "chat_luong": "Chất lượng", "chi_phi": "Chi phí", "doi_tuong": "Đối tượng", "loai_phong": "Loại phòng",
+}

@@ -23,6 +23,7 @@ from django.db.models import BooleanField, Case, Count, IntegerField, Prefetch, 
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
+from mlcore.vocab import GROUP_NAMES
 from mlcore.query import ABOUT_AREA, ABOUT_PRICE, STOPWORDS, TAG_ROOM_TYPES, ParsedQuery
 from mlcore.text import fold_chars
 from tagging.models import RoomTag, Tag
@@ -39,11 +40,7 @@ SORTS = {
     "gia_giam": ("Giá cao → thấp", ["-price_vnd", "-created_at"]),
 }
 
-TAG_GROUPS = {
-    "tien_nghi": "Tiện nghi", "noi_that": "Nội thất", "khong_gian": "Không gian", "toa_nha": "Tòa nhà",
-    "an_ninh": "An ninh", "quy_dinh": "Giờ giấc & quy định", "dich_vu": "Dịch vụ", "vi_tri": "Vị trí",
-    "chat_luong": "Chất lượng", "chi_phi": "Chi phí", "doi_tuong": "Đối tượng", "loai_phong": "Loại phòng",
-}
+TAG_GROUPS = GROUP_NAMES
 
 
 class PriceFilterField(forms.CharField):

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tagging.decisions import needs_recheck, save_landlord_tags, tag_choices
+from tagging.decisions import by_group, needs_recheck, save_landlord_tags, tag_choices
 from tagging.models import TaggingJob
 
 from .views import own_room
@@ -28,7 +28,7 @@ def room_tags(request, pk):
     job = TaggingJob.objects.latest_for(room)
     suggested, others = tag_choices(room)
     return render(request, "tagging/room_tags.html", {
-        "room": room, "job": job, "suggested": suggested, "others": others,
+        "room": room, "job": job, "suggested": suggested, "others": others, "other_groups": by_group(others),
         "analysing": job is not None and not job.is_finished, "recheck": needs_recheck(room),
         "undecided": room.tags_confirmed_at is None,
     })

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from mlcore.vocab import GROUP_NAMES
+
 from .models import RoomTag, Tag, TagSuggestion
 
 PHOTO_EVIDENCE = "ảnh"
@@ -92,6 +94,16 @@ def evidence_gone(rt: RoomTag, suggestion: TagSuggestion | None, room) -> str:
     if words:
         return f"Mô tả mới không còn “{'”, “'.join(words)}”."
     return "Ảnh cho thấy đặc điểm này đã bị xóa."
+
+
+def by_group(choices: list[TagChoice]) -> list[tuple[str, list[TagChoice], bool]]:
+    """The tag page's other tags as the taxonomy groups them: [(group name, rows, open)]; a group
+    is open when one of its rows is ticked or waits for another look."""
+    groups: dict[str, list[TagChoice]] = {}
+    for c in sorted(choices, key=lambda c: c.tag.position):
+        groups.setdefault(c.tag.group, []).append(c)
+    return [(GROUP_NAMES.get(g, g), rows, any(c.checked or c.decided == RoomTag.Status.NEEDS_RECHECK for c in rows))
+            for g, rows in groups.items()]
 
 
 def tag_choices(room) -> tuple[list[TagChoice], list[TagChoice]]:

@@ -23,9 +23,26 @@
     };
     filter.addEventListener('input', function () {
       var q = fold(filter.value.trim());
-      document.querySelectorAll('#other-tags .facet').forEach(function (el) {
-        el.hidden = q && fold(el.getAttribute('data-name')).indexOf(q) === -1;
+      document.querySelectorAll('#other-tags .tag-group').forEach(function (group) {
+        var found = 0;
+        group.querySelectorAll('.facet').forEach(function (el) {
+          el.hidden = q && fold(el.getAttribute('data-name')).indexOf(q) === -1;
+          if (!el.hidden) { found += 1; }
+        });
+        group.hidden = q && !found;            // groups without a match step aside
+        group.open = q ? found > 0 : group.hasAttribute('data-open');
       });
     });
+  }
+  // The save bar says how many tags are ticked, as they are ticked.
+  var form = document.getElementById('tag-form');
+  var chosen = document.getElementById('chosen-count');
+  if (form && chosen) {
+    var count = function () {
+      var n = form.querySelectorAll('input[name=tags]:checked').length;
+      chosen.textContent = n + ' đặc điểm đã chọn';
+    };
+    form.addEventListener('change', count);
+    count();
   }
 })();
