@@ -60,3 +60,29 @@ def test_the_tag_page_keeps_save_in_reach_and_other_tags_folded(browser_page, li
     save.click()
     page.wait_for_url(f"**/phong/{room.pk}/")
     assert "Ban công" in page.inner_text(".chips")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_form_error_is_summed_up_at_the_top(browser_page, live_server, landlord, vocabulary, viewport):
+    """Item 4 (and part of 1): the form in sections; an error is listed at the top, beside its field."""
+    page = browser_page
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    page.select_option("#id_city", "Hồ Chí Minh")
+    for name, value in {"title": "Phòng trọ Bình Thạnh", "description": "Phòng có máy lạnh", "price": "rẻ lắm",
+                        "area": "18", "address": "12 Xô Viết Nghệ Tĩnh", "district": "Bình Thạnh"}.items():
+        page.fill(f"#id_{name}", value)
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    assert "Chưa lưu được" in page.inner_text("#form-errors")
+    assert page.evaluate("document.activeElement.id") == "form-errors"           # the page opens at the summary
+    page.click("#form-errors a[href='#id_price']")                               # a link to the field
+    assert page.evaluate("location.hash") == "#id_price"
+    assert "Không hiểu giá" in page.inner_text(".field-price")
+    assert page.locator(".form-section.has-errors summary").inner_text() == "Giá và chi phí"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"form-error-{viewport['width']}x{viewport['height']}.png"), full_page=True)

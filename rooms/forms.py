@@ -133,6 +133,26 @@ class RoomForm(forms.ModelForm):
             del self.fields["cover_photo"]
         self.photos = photos
 
+    # The form as a landlord thinks of a room: what and where, price and costs, photos, contact.
+    SECTIONS = [("Phòng gì, ở đâu", ["title", "room_type", "description", "city", "district", "ward", "address",
+                                    "area", "max_occupants"]),
+                ("Giá và chi phí", ["price", "deposit", "electricity_price", "water_price", "water_price_unit"]),
+                ("Ảnh", ["photos"]),
+                ("Liên hệ và tình trạng", ["contact_phone", "available_from", "is_listed"])]
+    EXISTING_PHOTO_FIELDS = ("remove_photos", "cover_photo")
+
+    def sections(self) -> list[tuple[str, list, bool]]:
+        """[(title, bound fields, has errors)] in the landlord's order; a visible field no section
+        names goes to the first (none is ever lost)."""
+        named = {n for _, names in self.SECTIONS for n in names}
+        extra = [f.name for f in self.visible_fields() if f.name not in named
+                 and f.name not in self.EXISTING_PHOTO_FIELDS and not f.name.startswith("photo_position_")]
+        out = []
+        for i, (title, names) in enumerate(self.SECTIONS):
+            fields = [self[n] for n in names + (extra if i == 0 else []) if n in self.fields]
+            out.append((title, fields, any(f.errors for f in fields)))
+        return out
+
     def photo_errors(self) -> list[str]:
         """Errors of the existing photos' controls (cover, removal, order), shown beside those photos."""
         names = ["cover_photo", "remove_photos", *(f"photo_position_{img.pk}" for img in self.photos)]
