@@ -1,6 +1,7 @@
 """Journeys without a stumble (issue 22), in a real browser at a phone's size (390x844) and a
 desk's (1366x768); screenshots under $ARTIFACTS_DIR/screenshots/."""
 import pytest
+from playwright.sync_api import expect
 
 from e2e.conftest import ARTIFACTS
 
@@ -86,3 +87,30 @@ def test_a_form_error_is_summed_up_at_the_top(browser_page, live_server, landlor
     assert page.locator(".form-section.has-errors summary").inner_text() == "Giá và chi phí"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"form-error-{viewport['width']}x{viewport['height']}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_the_filter_sheet_button_counts_what_the_choices_leave(browser_page, live_server, room_factory, viewport):
+    """Item 12: after four filters the sheet's button says how many rooms they leave (it said
+    "Xem 7 phòng" when one was left)."""
+    from tagging.decisions import save_landlord_tags
+
+    specs = [({"dieu_hoa", "wifi", "ban_cong", "gac_lung"}, "A"), ({"dieu_hoa", "wifi", "ban_cong"}, "B"),
+             ({"dieu_hoa", "wifi"}, "C"), ({"dieu_hoa"}, "D")]
+    for tags, title in specs:
+        room = room_factory(title=f"Phòng {title}", description="Phòng trọ")
+        save_landlord_tags(room, room.owner, tags)
+    page = browser_page
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/")
+    page.click("#filter-sheet summary")
+    assert page.inner_text("#sheet-apply") == "Xem 4 phòng"
+    for slug, left in (("dieu_hoa", 4), ("wifi", 3), ("ban_cong", 2), ("gac_lung", 1)):
+        page.check(f"input[name=dac_diem][value={slug}]")
+        expect(page.locator("#sheet-apply")).to_have_text(f"Xem {left} phòng")
+    assert page.inner_text("[data-tag=gac_lung]") == "1"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"filter-sheet-{viewport['width']}x{viewport['height']}.png"))
+    page.click("#sheet-apply")
+    page.wait_for_selector(".room-card")
+    assert page.locator(".room-card").count() == 1 and "Phòng A" in page.inner_text(".room-card h2")

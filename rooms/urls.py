@@ -4,6 +4,7 @@ from . import tag_views, views
 
 urlpatterns = [
     path("", views.search, name="search"),
+    path("tim/dem", views.search_count, name="search_count"),
     path("phong/<int:pk>/", views.room_detail, name="room_detail"),
     path("phong/dang-tin/", views.room_create, name="room_create"),
     path("phong/<int:pk>/sua/", views.room_edit, name="room_edit"),

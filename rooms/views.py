@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from django.db.models import Count, Q
 
@@ -14,7 +14,8 @@ from tagging.models import RoomTag, TaggingJob
 from .forms import RoomForm, SignupForm
 from .models import Room
 from .places import PLACES
-from .search import SearchForm, district_names, result_page, search_rooms, tag_groups, understand, with_listing_details
+from .search import (SearchForm, district_names, result_page, search_rooms, tag_counts, tag_groups, understand,
+                     with_listing_details)
 from .services import EditConflict, TooManyPhotos, delete_room, save_room_form
 
 PAGE_SIZE = 12
@@ -37,6 +38,20 @@ def search(request):
         "form": form, "page": page, "rq": rq, "groups": tag_groups(counts, chosen), "counts": counts,
         "districts": district_names(data.get("tinh") or ""), "selected_count": len(chosen),
         "filter_count": len(rq.chips), "total": page.paginator.count, "query": query.urlencode()})
+
+
+@require_GET
+def search_count(request):
+    """What the filter sheet would show, as its choices are made: the number of rooms and the
+    per-tag counts, for the same parameters as the search page (one small request)."""
+    form = SearchForm(request.GET or None)
+    data = {}
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+    rooms = search_rooms(understand(data, request.GET))
+    ids = list(rooms.values_list("pk", flat=True))
+    return JsonResponse({"total": len(ids), "counts": tag_counts(rooms, ids)})
 
 
 def room_detail(request, pk):

@@ -165,6 +165,20 @@ def photo_storage() -> dict:
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
+def photo_origins() -> list[str]:
+    """Where pages load photos from besides the site itself (the Content-Security-Policy's img-src):
+    the object store's public address or endpoint; AWS's S3 hosts when no endpoint is named."""
+    if not read("S3_BUCKET", ""):
+        return []
+    from urllib.parse import urlsplit
+
+    url = read("S3_PUBLIC_URL", "") or read("S3_ENDPOINT_URL", "")
+    if not url:
+        return ["https://*.amazonaws.com"]
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
 STORAGES = {
     "default": photo_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_MANIFEST
@@ -309,7 +323,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *photo_origins()],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

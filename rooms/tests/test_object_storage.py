@@ -127,3 +127,16 @@ def test_a_public_address_gives_plain_urls(monkeypatch):
     monkeypatch.delenv("S3_BUCKET")
     assert photo_storage() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     assert photo_bytes()                                             # (the helper used above, imported once)
+
+
+def test_pages_may_load_photos_from_the_object_store(monkeypatch):
+    """The Content-Security-Policy lets the pages show the bucket's photos (img-src)."""
+    from config.settings.base import photo_origins
+
+    monkeypatch.setenv("S3_BUCKET", "phongtro-photos")
+    monkeypatch.setenv("S3_ENDPOINT_URL", "https://s3.ap-southeast-1.example.vn")
+    assert photo_origins() == ["https://s3.ap-southeast-1.example.vn"]
+    monkeypatch.setenv("S3_PUBLIC_URL", "https://cdn.phongtro.example/anh")
+    assert photo_origins() == ["https://cdn.phongtro.example"]
+    monkeypatch.delenv("S3_BUCKET")
+    assert photo_origins() == []

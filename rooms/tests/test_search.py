@@ -128,3 +128,18 @@ def test_the_ward_list_follows_the_district(client, db):
     assert any("Diên Hồng" in w or "Hòa Hưng" in w for w in q10), q10
     unknown = client.get("/api/places/", {"tinh": "Hồ Chí Minh", "quan": "không có quận này"}).json()["wards"]
     assert unknown == city
+
+
+def test_the_filter_sheet_count_follows_the_choices(client, room_factory):
+    """Issue 22, item 12: the count the sheet shows is the results' for the choices made so far."""
+    from tagging.decisions import save_landlord_tags
+
+    a = room_factory(title="A", description="Phòng có máy lạnh, wifi, ban công")
+    b = room_factory(title="B", description="Phòng có máy lạnh, wifi")
+    save_landlord_tags(a, a.owner, {"dieu_hoa", "wifi", "ban_cong"})
+    save_landlord_tags(b, b.owner, {"dieu_hoa", "wifi"})
+    both = client.get(reverse("search_count"), {"dac_diem": ["dieu_hoa", "wifi"]}).json()
+    assert both["total"] == 2 and both["counts"]["ban_cong"] == 1
+    one = client.get(reverse("search_count"), {"dac_diem": ["dieu_hoa", "wifi", "ban_cong"]}).json()
+    page = client.get(reverse("search"), {"dac_diem": ["dieu_hoa", "wifi", "ban_cong"]})
+    assert one["total"] == page.context["total"] == 1
