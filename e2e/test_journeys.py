@@ -114,3 +114,38 @@ def test_the_filter_sheet_button_counts_what_the_choices_leave(browser_page, liv
     page.click("#sheet-apply")
     page.wait_for_selector(".room-card")
     assert page.locator(".room-card").count() == 1 and "Phòng A" in page.inner_text(".room-card h2")
+
+
+def test_the_admin_sees_eight_rows_of_the_queue_and_the_whole_jobs_table(browser_page, live_server, room_factory,
+                                                                         django_user_model):
+    """Item 17: compact rows (at least 8 on a 1366x768 screen), the model panel folded, the tagging
+    jobs table inside its box."""
+    from tagging.models import Tag, TagSuggestion
+
+    django_user_model.objects.create_superuser("quantri", password="mat-khau-quan-tri-dai")
+    for i in range(10):
+        room = room_factory(title=f"Phòng {i} gần chợ Bến Thành, có máy lạnh và ban công rộng",
+                            description="Phòng có máy lạnh, ban công rộng, gần chợ, giờ giấc tự do, wifi mạnh")
+        TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="tivi"),
+                                     confidence=0.45, threshold=0.5, model_version="test", source="text")
+    page = browser_page
+    page.set_viewport_size(DESK)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "quantri")
+    page.fill("#id_password", "mat-khau-quan-tri-dai")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/tagging/tagsuggestion/")
+    page.wait_for_selector("#result_list")
+    assert not page.evaluate("document.getElementById('model-card').open")           # folded
+    bottoms = page.eval_on_selector_all("#result_list tbody tr", "rows => rows.map(r => r.getBoundingClientRect().bottom)")
+    assert sum(1 for b in bottoms if b <= DESK["height"]) >= 8, bottoms
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-queue-1366x768.png"))
+    page.goto(f"{live_server.url}/admin/tagging/taggingjob/")
+    table = page.locator("#result_list").bounding_box()
+    box = page.locator("#changelist .results").bounding_box()
+    assert table["width"] <= box["width"] + 1, (table, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+    page.screenshot(path=str(ARTIFACTS / "jobs-1366x768.png"))
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(ARTIFACTS / "jobs-390x844.png"))

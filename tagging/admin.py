@@ -158,7 +158,7 @@ class TagSuggestionAdmin(ModelCardMixin, admin.ModelAdmin):
         driving = obj.driving_photo(photos)
         ordered = ([driving] if driving else []) + [p for p in photos if p is not driving]
         thumbs = format_html_join("", '<a href="{}" target="_blank" rel="noopener" class="thumb{}"><img src="{}" '
-                                      'alt="Ảnh {}" width="56" height="42"></a>',
+                                      'alt="Ảnh {}" width="40" height="30"></a>',
                                   ((p.image.url, " driving" if p is driving else "", p.thumbnail_url, photos.index(p) + 1)
                                    for p in ordered[:3]))
         spans = [(e["start"], e["end"], obj.tag.name) for e in obj.evidence if "start" in e]
@@ -214,8 +214,8 @@ class JobReasonFilter(admin.SimpleListFilter):
 
 @admin.register(TaggingJob)
 class TaggingJobAdmin(ModelCardMixin, admin.ModelAdmin):
-    list_display = ("number", "room", "status", "reason_shown", "attempts", "model_version", "mode_shown",
-                    "created_at", "duration", "short_error")
+    list_display = ("number", "room_short", "status", "reason_shown", "attempts", "version_short", "mode_shown",
+                    "created", "duration", "short_error")
     show_facets = admin.ShowFacets.NEVER
     list_filter = ("status", JobReasonFilter, "model_version")
     search_fields = ("room__title", "error")
@@ -240,7 +240,26 @@ class TaggingJobAdmin(ModelCardMixin, admin.ModelAdmin):
 
     @admin.display(description="lỗi")
     def short_error(self, obj):
-        return obj.error[:80]
+        return format_html('<span title="{}">{}</span>', obj.error, Truncator(obj.error).chars(40)) if obj.error else ""
+
+    @admin.display(description="phòng", ordering="room")
+    def room_short(self, obj):
+        return Truncator(str(obj.room)).chars(28)
+
+    @admin.display(description="tạo lúc", ordering="created_at")
+    def created(self, obj):
+        from django.utils import timezone
+
+        return timezone.localtime(obj.created_at).strftime("%d/%m %H:%M")
+
+    @admin.display(description="phiên bản", ordering="model_version")
+    def version_short(self, obj):
+        """The checkpoint and the rules' hash on two short lines (the whole version on hover)."""
+        checkpoint, _, rules = obj.model_version.partition("+")
+        return format_html('<span title="{}">{}<br><small>{}</small></span>', obj.model_version, checkpoint, rules)
+
+    class Media:
+        css = {"all": ["tagging/review.css"]}
 
     def has_add_permission(self, request):
         return False
