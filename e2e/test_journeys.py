@@ -149,3 +149,43 @@ def test_the_admin_sees_eight_rows_of_the_queue_and_the_whole_jobs_table(browser
     page.screenshot(path=str(ARTIFACTS / "jobs-1366x768.png"))
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(ARTIFACTS / "jobs-390x844.png"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_form_error_keeps_the_chosen_photos_and_a_bad_photo_is_refused_alone(browser_page, live_server, landlord,
+                                                                                vocabulary, tmp_path, viewport):
+    """Item 1: photos go up as they are chosen; an unreadable one is refused beside its preview
+    while the others stay; a form error afterwards asks for none of them again."""
+    from conftest import photo_bytes
+    from rooms.models import Room
+
+    good = [tmp_path / "phong-1.jpg", tmp_path / "phong-2.jpg"]
+    for n, path in enumerate(good):
+        path.write_bytes(photo_bytes(size=(640, 480), color=(60 + 80 * n, 120, 160)))
+    broken = tmp_path / "hong.jpg"
+    broken.write_bytes(b"\xff\xd8 this is not a photo")
+    page = browser_page
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    page.select_option("#id_city", "Hồ Chí Minh")
+    for name, value in {"title": "Phòng có ba ảnh", "description": "Phòng có máy lạnh", "price": "rẻ lắm",
+                        "area": "18", "address": "12 Lý Thường Kiệt", "district": "Quận 10"}.items():
+        page.fill(f"#id_{name}", value)
+    page.set_input_files("#id_photos", [str(p) for p in (*good, broken)])
+    page.wait_for_selector("#room-form[data-photos-uploaded]")
+    assert page.locator("#photo-previews figure.uploaded").count() == 2, page.inner_text("#photo-previews")
+    assert "không phải ảnh hợp lệ" in page.inner_text("#photo-previews figure.refused")   # refused alone, at once
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    assert page.locator("#photo-previews figure.uploaded").count() == 2                    # nothing to pick again
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"form-error-photos-{viewport['width']}x{viewport['height']}.png"),
+                    full_page=True)
+    page.fill("#id_price", "3tr5")
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#suggestions, #analysing")
+    assert Room.objects.get(title="Phòng có ba ảnh").images.count() == 2

@@ -7,3 +7,4 @@ class RoomsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (photo files deleted with their rows)
+        from . import tasks  # noqa: F401  (registered with Celery: the drafts' clean-up)

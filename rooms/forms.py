@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
 from photos.processing import image_size, process_photo
+from .drafts import owned_drafts
 from .models import Room, RoomType
 from .places import PLACES
 from .pricing import (AreaError, PriceError, format_price_vnd, parse_amount_vnd, parse_area_m2, parse_price_vnd,
@@ -17,6 +18,16 @@ def _parse_amount(text: str, *, low: int, high: int, example: str) -> int | None
         return parse_amount_vnd(text, low=low, high=high, example=example)
     except PriceError as exc:
         raise forms.ValidationError(str(exc)) from None
+
+
+class DraftPhotosField(forms.Field):
+    """The ids of photos already uploaded as they were chosen (``rooms.drafts``)."""
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        return [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])][:50]
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -56,6 +67,8 @@ class RoomForm(forms.ModelForm):
     price = forms.CharField(label="Giá thuê / tháng", max_length=40,
                             help_text="Ví dụ: 3.5 triệu, 3tr5 hoặc 3500000",
                             widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "3tr5"}))
+    # Photos uploaded as they were chosen (the page's script); the photos field is the fallback.
+    draft_photos = DraftPhotosField(required=False)
     # Ticked by the landlord when the site asked "is this price right?" (rooms.pricing.unusual_price).
     price_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     area = forms.CharField(label="Diện tích (m²)", max_length=12,
@@ -213,6 +226,18 @@ class RoomForm(forms.ModelForm):
         except PriceError as exc:
             raise forms.ValidationError(str(exc)) from None
 
+    def clean_draft_photos(self):
+        return owned_drafts(self.instance.owner, self.cleaned_data["draft_photos"]) if self.instance.owner_id else []
+
+    @property
+    def drafts(self):
+        """The photos already uploaded for this post (shown again, with nothing to re-pick)."""
+        if hasattr(self, "cleaned_data") and "draft_photos" in self.cleaned_data:
+            return self.cleaned_data["draft_photos"]
+        if not self.is_bound or not self.instance.owner_id:
+            return []
+        return owned_drafts(self.instance.owner, self.data.getlist("draft_photos"))
+
     def _question_unusual_price(self, cleaned: dict) -> None:
         """A price far outside what rooms of that type and place cost is asked about once; the
         landlord confirms it with a tick (nothing else is lost)."""
@@ -239,7 +264,7 @@ class RoomForm(forms.ModelForm):
         self._question_unusual_price(cleaned)
         existing = self.instance.images.count() if self.instance.pk else 0
         removing = len(cleaned.get("remove_photos") or [])
-        adding = len(cleaned.get("photos") or [])
+        adding = len(cleaned.get("photos") or []) + len(cleaned.get("draft_photos") or [])
         if existing - removing + adding > settings.ROOM_MAX_PHOTOS:
             self.add_error("photos", f"Mỗi phòng có tối đa {settings.ROOM_MAX_PHOTOS} ảnh "
                                      f"(đang có {existing - removing}, thêm {adding}).")

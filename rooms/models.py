@@ -280,3 +280,32 @@ class RoomImage(models.Model):
     def files(self) -> list[tuple]:
         """(storage, name) of every file this photo keeps: deleted with it."""
         return [(f.storage, f.name) for f in (self.image, self.thumbnail, self.thumbnail_webp) if f]
+
+
+class PhotoDraft(models.Model):
+    """A photo uploaded as soon as the landlord chose it, before the post is sent: checked and
+    stored at once (an unreadable one is refused alone, beside its preview), then adopted by the
+    room when the form is saved, so that an error elsewhere in the form never asks for the photos
+    again.  Drafts no post adopted are deleted after ``settings.PHOTO_DRAFT_HOURS``
+    (``manage.py clean_photo_drafts``, run by Celery beat every hour)."""
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photo_drafts")
+    image = models.ImageField(upload_to=photo_path)
+    thumbnail = models.ImageField(upload_to=thumbnail_path, blank=True)
+    thumbnail_webp = models.ImageField(upload_to=thumbnail_webp_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "ảnh tạm"
+        verbose_name_plural = "ảnh tạm"
+
+    @property
+    def thumbnail_url(self) -> str:
+        return (self.thumbnail or self.image).url
+
+    def files(self) -> list[tuple]:
+        return [(f.storage, f.name) for f in (self.image, self.thumbnail, self.thumbnail_webp) if f]

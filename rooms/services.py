@@ -9,6 +9,7 @@ from django.db import transaction
 from tagging.jobs import queue_tagging
 
 from photos.processing import ProcessedPhoto
+from .drafts import adopt
 from .models import Room, RoomImage
 
 
@@ -26,7 +27,7 @@ class TooManyPhotos(Exception):
         super().__init__(f"Mỗi phòng có tối đa {settings.ROOM_MAX_PHOTOS} ảnh (đang có {existing}, thêm {adding}).")
 
 
-def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhoto],
+def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhoto], drafts: list = (),
               remove_photo_ids: list[int] = (), photo_order: list[int] = (), cover_id: int | None = None,
               accept_suggestions: bool = False, loaded_version: str = "") -> tuple[Room, bool]:
     """Save ``room`` (new or edited) with its photos; returns (room, tagging_queued).
@@ -35,7 +36,8 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
     Tagging is queued for a new room, and for an edited one whose title, description or photos
     changed; people's earlier tag decisions are kept (see tagging.decisions).  ``photo_order``
     lists existing photo ids in the landlord's order (new photos follow); ``cover_id`` is the
-    photo the landlord chose as cover.  ``accept_suggestions``: confirm the pre-ticked suggestions
+    photo the landlord chose as cover.  ``drafts``: photos already uploaded as they were chosen
+    (``rooms.drafts``), adopted in order after ``photos``.  ``accept_suggestions``: confirm the pre-ticked suggestions
     once tagging finishes (bulk import).
 
     Edits of one room are serialised: the room's row is locked for the transaction, the photo
@@ -57,8 +59,8 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
                 room.cover_id = before.cover_id      # the cover as stored now (a removed photo is no cover)
                 existing = before.images.count()
                 leaving = before.images.filter(pk__in=remove_photo_ids).count() if remove_photo_ids else 0
-                if existing - leaving + len(photos) > settings.ROOM_MAX_PHOTOS:
-                    raise TooManyPhotos(existing - leaving, len(photos))
+                if existing - leaving + len(photos) + len(drafts) > settings.ROOM_MAX_PHOTOS:
+                    raise TooManyPhotos(existing - leaving, len(photos) + len(drafts))
             room.save()
             removed = list(room.images.filter(pk__in=remove_photo_ids)) if remove_photo_ids else []
             for img in removed:
@@ -79,10 +81,12 @@ def save_room(room: Room, *, price_vnd: int, area_m2, photos: list[ProcessedPhot
                 written.append(img)
                 img.store(photo)
                 img.save()
+            for offset, draft in enumerate(drafts, start=len(photos)):
+                adopt(draft, room, start + offset)         # its files stay; on a rollback the draft stays too
             if cover_id is not None and room.cover_id != cover_id and room.images.filter(pk=cover_id).exists():
                 room.cover_id = cover_id
                 room.save(update_fields=["cover"])
-            queued = text_changed or bool(photos) or bool(removed)
+            queued = text_changed or bool(photos) or bool(drafts) or bool(removed)
             if queued:
                 queue_tagging(room, reason="created" if is_new else "edited", accept_suggestions=accept_suggestions)
     except BaseException:
@@ -102,6 +106,7 @@ def save_room_form(form, accept_suggestions: bool = False) -> tuple[Room, bool]:
     room.deposit_vnd = data["deposit"]
     room.electricity_price_vnd, room.water_price_vnd = data["electricity_price"], data["water_price"]
     return save_room(room, price_vnd=data["price"], area_m2=data["area"], photos=data["photos"],
+                     drafts=data.get("draft_photos") or [],
                      remove_photo_ids=data.get("remove_photos") or [], photo_order=form.photo_order(),
                      cover_id=data.get("cover_photo"), accept_suggestions=accept_suggestions,
                      loaded_version=data.get("loaded_version") or "")

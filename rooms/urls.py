@@ -7,6 +7,7 @@ urlpatterns = [
     path("tim/dem", views.search_count, name="search_count"),
     path("phong/<int:pk>/", views.room_detail, name="room_detail"),
     path("phong/dang-tin/", views.room_create, name="room_create"),
+    path("phong/anh-tam/", views.photo_draft, name="photo_draft"),
     path("phong/<int:pk>/sua/", views.room_edit, name="room_edit"),
     path("phong/<int:pk>/xoa/", views.room_delete, name="room_delete"),
     path("phong/<int:pk>/dac-diem/", tag_views.room_tags, name="room_tags"),

@@ -2,15 +2,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from django.db.models import Count, Q
 
 from guard import allow, client_ip
 from tagging.models import RoomTag, TaggingJob
 
+from .drafts import store_draft
 from .forms import RoomForm, SignupForm
 from .models import Room
 from .places import PLACES
@@ -102,6 +104,21 @@ def _render_form(request, form, room, status, conflict=""):
         "districts": [d.name for d in PLACES().old_districts_of(province.code)] if province else [],
         "wards": [w.name for w in PLACES().wards_of(province.code, form["district"].value() or "")]
         if province else []}, status=status)
+
+
+@login_required
+@require_POST
+def photo_draft(request):
+    """One photo uploaded as soon as the landlord chose it (``rooms.drafts``): its id and thumbnail,
+    or its own Vietnamese error (the other photos are not affected)."""
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return JsonResponse({"error": "Không nhận được ảnh."}, status=400)
+    try:
+        draft = store_draft(request.user, upload)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"id": draft.pk, "thumbnail": draft.thumbnail_url, "name": draft.original_name})
 
 
 @login_required

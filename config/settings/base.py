@@ -122,6 +122,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_VERBOSE = False
 SIGNUP_RATE = read("SIGNUP_RATE", "5/h")
+PHOTO_DRAFT_HOURS = read("PHOTO_DRAFT_HOURS", 24.0)    # photos of a post never sent are kept this long
+PHOTO_DRAFT_MAX = read("PHOTO_DRAFT_MAX", 30)           # unsent photos one account may hold at once
 EXTRACT_FEATURES_RATE = read("EXTRACT_FEATURES_RATE", "120/min")   # guard.allow counts both
 # /metrics: Prometheus scrapes it with "Authorization: Bearer <METRICS_TOKEN>"; unset, only this machine.
 METRICS_TOKEN = read("METRICS_TOKEN", "")
@@ -277,6 +279,7 @@ CELERY_TASK_DEFAULT_QUEUE = read("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-tagging-jobs": {"task": "tagging.requeue_stale_jobs",
                                    "schedule": read("REQUEUE_EVERY_SECONDS", 30.0)},
+    "clean-photo-drafts": {"task": "rooms.clean_photo_drafts", "schedule": 3600.0},
 }
 
 # --- API -------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ VARIABLES = [
     Variable("STATIC_ROOT", "path", "staticfiles/", "where collectstatic writes"),
     Variable("STATIC_MANIFEST", "bool", "0 (local) / 1 (production)", "serve collectstatic's hashed, compressed files (whitenoise)"),
     Variable("MEDIA_ROOT", "path", "media/", "uploaded photos and thumbnails"),
+    Variable("PHOTO_DRAFT_HOURS", "float", "24", "photos uploaded for a post that was never sent are deleted after this (beat, hourly)"),
+    Variable("PHOTO_DRAFT_MAX", "int", "30", "photos uploaded but not yet posted one account may hold at once"),
     Variable("S3_BUCKET", "str", "unset: photos on this machine's disk (MEDIA_ROOT)", "the S3-compatible bucket that holds photos and thumbnails (sites on several machines)"),
     Variable("S3_ENDPOINT_URL", "url", "unset: AWS", "the object store's address, e.g. https://s3.ap-southeast-1.wasabisys.com, an R2 or a Vietnamese cloud's endpoint"),
     Variable("S3_REGION", "str", "unset", "the bucket's region"),
