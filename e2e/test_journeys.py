@@ -189,3 +189,27 @@ def test_a_form_error_keeps_the_chosen_photos_and_a_bad_photo_is_refused_alone(b
     page.click("#room-form button[type=submit]")
     page.wait_for_selector("#suggestions, #analysing")
     assert Room.objects.get(title="Phòng có ba ảnh").images.count() == 2
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_a_named_place_in_the_box_finds_the_room_that_names_it(browser_page, live_server, room_factory, viewport):
+    """Item 10: "gần bách khoa" from the home page finds the Bách Khoa room first (it used to become
+    "Gần trường" with "gan" left over, and that room came last)."""
+    from tagging.decisions import save_landlord_tags
+
+    for title, text in (("Phòng gần trường Văn Lang", "Phòng có máy lạnh, gần trường đại học Văn Lang"),
+                        ("Phòng trọ gần ĐH Bách Khoa", "Phòng mát, cách ĐH Bách Khoa 5 phút đi bộ, có gác"),
+                        ("Phòng gần chợ", "Phòng có wifi, gần chợ và trường học")):
+        room = room_factory(title=title, description=text)
+        save_landlord_tags(room, room.owner, {"gan_truong"})
+    page = browser_page
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_q", "gần bách khoa")
+    page.click("#search-form button.go")
+    page.wait_for_selector(".room-card")
+    assert "Bách Khoa" in page.locator(".room-card h2").first.inner_text()
+    assert page.locator(".room-card").count() == 1
+    assert "Gần bách khoa" in page.inner_text(".understood")                        # said back as a chip
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"named-place-{viewport['width']}x{viewport['height']}.png"), full_page=True)

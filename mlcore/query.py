@@ -53,6 +53,16 @@ _AREA_BOUND = re.compile(rf"(?:(?:dien tich|rong)\s+)?(?:(?P<op>{_MAX}|{_MIN}|{_
 ABOUT_PRICE = 0.15      # "tầm 3tr5" = 3tr5 ± 15 %
 ABOUT_AREA = 0.2
 
+# A named place to be near: "gần ĐH Bách Khoa", "cạnh chợ Bến Thành", "gần bệnh viện Chợ Rẫy",
+# "gần bách khoa".  The generic "gần trường" / "gần chợ" stays a tag (the lexicon's).
+_NEAR_WORD = r"(?:gan|canh|ben canh|sat|ke ben|ke|doi dien|ngay|quanh)"
+PLACE_KINDS = (r"(?:truong dai hoc|truong hoc|truong|dai hoc|dh|hoc vien|cao dang|cho|sieu thi|benh vien|bv|"
+               r"cong vien|ga|ben xe|san bay|nga tu|nga ba|vong xoay|cau|toa nha|khu cong nghiep|kcn|duong|pho|ho)")
+_NAMED_PLACE = re.compile(rf"(?<![a-z0-9]){_NEAR_WORD}\s+(?:(?P<kind>{PLACE_KINDS})\s+)?"
+                          rf"(?P<name>[a-z0-9]+(?:\s+[a-z0-9]+){{0,3}})")
+_KIND_WORDS = frozenset("truong hoc dai dh vien cao dang cho sieu thi benh bv cong ga ben xe san bay nga tu ba "
+                        "vong xoay cau toa nha khu nghiep kcn duong pho ho gan canh sat ke doi dien ngay quanh".split())
+
 # Words a renter adds that say nothing a filter or the listing text could check.
 STOPWORDS = frozenset("""
     tim kiem can thue cho o phong va voi hoac nhung la co khong ko k mot cai thi nao dang muon minh em anh chi
@@ -62,7 +72,8 @@ STOPWORDS = frozenset("""
 
 @dataclass(frozen=True)
 class QueryPart:
-    """One understood piece of the query: ``kind`` tag | not_tag | price | area | room_type."""
+    """One understood piece of the query: ``kind`` tag | not_tag | price | area | room_type | near
+    (a named place to be near, its name accent-free)."""
     kind: str
     value: object            # slug, or (low, high) with None for an open end
     start: int               # span in the typed text
@@ -98,6 +109,11 @@ class ParsedQuery:
     def room_type(self) -> str | None:
         return next(iter(self._values("room_type")), None)
 
+    @property
+    def near(self) -> list[str]:
+        """Named places to be near, accent-free ("bach khoa")."""
+        return self._values("near")
+
     def words(self) -> list[str]:
         """Leftover words worth searching the text for (accent-free, no filler words)."""
         return [w for w in re.findall(r"[a-z0-9]+", _folded(self.leftover)) if w not in STOPWORDS]
@@ -105,7 +121,7 @@ class ParsedQuery:
     def as_dict(self) -> dict:
         return {"text": self.text, "tags": self.tags, "excluded_tags": self.excluded_tags,
                 "price_vnd": _range_dict(self.price), "area_m2": _range_dict(self.area),
-                "room_type": self.room_type, "words": self.words()}
+                "room_type": self.room_type, "near": self.near, "words": self.words()}
 
 
 def _range_dict(r):
@@ -199,6 +215,13 @@ def read_query(text: str, lexicon: LexiconTagger) -> ParsedQuery:
     if found := _area_part(masked):
         add("area", *found)
     masked = _mask(folded, taken)
+    def capitalised(start: int, end: int) -> bool:
+        lo, hi = norm.original_span(start, end)
+        return text[lo:hi][:1].isupper()
+
+    for found in _named_places(masked, capitalised):   # before the tags: a named school is a place, not "gần trường"
+        add("near", *found)
+    masked = _mask(folded, taken)
     for slug, pattern in ROOM_TYPES.items():
         m = re.search(rf"(?<![a-z0-9])(?:{pattern})(?![a-z0-9])", masked)
         if m and slug not in {p.value for p in parts if p.kind == "room_type"}:
@@ -225,6 +248,28 @@ def read_query(text: str, lexicon: LexiconTagger) -> ParsedQuery:
     parts.sort(key=lambda p: p.start)
     leftover_spans = [norm.original_span(s, e) for s, e in taken]
     return ParsedQuery(text, parts, without_spans(text, leftover_spans))
+
+
+def _named_places(masked: str, capitalised) -> list[tuple[str, tuple[int, int]]]:
+    """[(the place's name, accent-free; the span of "gần … name")] for the named places in the box.
+    A name is the words after the nearness word (and a kind of place: trường, chợ, bệnh viện…):
+    words written with a capital ("Chợ Rẫy", "Gia Định"), or any words but filler and kinds; a
+    name alone, without a kind, needs two words ("gần bách khoa").  ``capitalised(start, end)``:
+    whether the box wrote that word with a capital."""
+    found = []
+    for m in _NAMED_PLACE.finditer(masked):
+        words, end, at = [], m.start("name"), m.start("name")
+        for w in m.group("name").split():
+            at = masked.index(w, at)
+            proper = capitalised(at, at + len(w))
+            if not proper and (w in STOPWORDS or w in _KIND_WORDS or (w.isdigit() and not words)):
+                break
+            words.append(w)
+            at = end = at + len(w)
+        if not words or (not m.group("kind") and len(words) < 2):
+            continue
+        found.append((" ".join(words), (m.start(), end)))
+    return found
 
 
 def _mask(folded: str, spans: list[tuple[int, int]]) -> str:

@@ -108,8 +108,10 @@ class RoomForm(forms.ModelForm):
         help_texts = {"ward": "Theo địa chỉ mới (từ 1/7/2025), nếu bạn biết.",
                       "contact_phone": "Hiện trên trang phòng để người thuê gọi hoặc nhắn Zalo."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ask_about_price: bool = True, **kwargs):
+        """``ask_about_price``: question an unusual rent (a person is there to answer; imports are not)."""
         super().__init__(*args, **kwargs)
+        self.ask_about_price = ask_about_price
         provinces = sorted(PLACES().provinces.values(), key=lambda p: (p.code not in ("79", "01", "48"), p.short))
         city_choices = [("", "— Chọn tỉnh/thành phố —")] + [(p.short, p.short) for p in provinces]
         if self.instance.city and self.instance.city not in {c for c, _ in city_choices}:
@@ -243,7 +245,7 @@ class RoomForm(forms.ModelForm):
         landlord confirms it with a tick (nothing else is lost)."""
         price, room_type = cleaned.get("price"), cleaned.get("room_type")
         self.price_question = ""
-        if not price or not room_type or cleaned.get("price_confirmed"):
+        if not self.ask_about_price or not price or not room_type or cleaned.get("price_confirmed"):
             return
         if self.instance.pk and self.instance.price_vnd == price:        # asked before, or older
             return

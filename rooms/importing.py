@@ -168,7 +168,7 @@ def import_row(row: dict, owner, base: Path, accept_suggestions: bool = False) -
         data["remove_photos"] = [str(pk) for h, pk in old.items() if h not in hashes]
         uploads = [u for u, h in zip(uploads, hashes) if h not in old]
         photos_changed = bool(uploads or data["remove_photos"])
-    form = RoomForm(_multi(data), _multi({"photos": uploads}),
+    form = RoomForm(_multi(data), _multi({"photos": uploads}), ask_about_price=False,
                     instance=room or Room(owner=owner, external_id=external_id))
     if not form.is_valid():
         raise RowError("; ".join(f"{_label(form, name)}: {' '.join(errs)}" for name, errs in form.errors.items()))

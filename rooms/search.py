@@ -127,6 +127,7 @@ class RenterQuery:
     occupants: int | None = None
     words: list[str] = field(default_factory=list)
     words_required: bool = True
+    near: list[str] = field(default_factory=list)      # named places to be near ("bach khoa"): in the text or address
     sort: str = "moi_nhat"
     sort_chosen: bool = False     # the renter picked the sort (else it follows the box)
     chips: list[Chip] = field(default_factory=list)
@@ -142,7 +143,7 @@ class RenterQuery:
             "room_type": self.room_type or None, "province_code": self.province_code or None,
             "districts": sorted({d.name for d in self.districts}), "wards": [w.name for w in self.wards],
             "max_deposit_vnd": self.max_deposit, "occupants": self.occupants,
-            "words": self.words, "words_required": self.words_required, "sort": self.sort,
+            "words": self.words, "words_required": self.words_required, "near": self.near, "sort": self.sort,
             "understood": [c.label for c in self.chips],
         }
 
@@ -236,7 +237,7 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
     if q.strip():
         _understand_box(rq, q, params, tags)
     # The renter's choice, else relevance when words were typed (newest first otherwise).
-    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words else "moi_nhat")
+    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words or rq.near else "moi_nhat")
     rq.sort_chosen = bool(data.get("sap_xep"))
     return rq
 
@@ -261,6 +262,10 @@ def _understand_box(rq: RenterQuery, q: str, params: QueryDict, tags: dict[str, 
         elif part.kind == "room_type" and not rq.room_type:
             rq.room_type = part.value
             rq.chips.append(Chip(RoomType(part.value).label, remove))
+        elif part.kind == "near" and part.value not in rq.near:
+            rq.near.append(part.value)
+            said = q[part.start:part.end].strip()
+            rq.chips.append(Chip(said[:1].upper() + said[1:], remove))
     found = places.find(parsed.leftover, bare_wards=True)
     words = key(parsed.leftover).split()
     used = set()
@@ -311,6 +316,18 @@ def _word_filter(qs: QuerySet, words: list[str]) -> QuerySet:
     return qs
 
 
+def _near_filter(qs: QuerySet, names: list[str]) -> QuerySet:
+    """Rooms whose text or address names each place ("bach khoa": those words in a row)."""
+    for name in names:
+        words = name.split()
+        if connection.vendor == "postgresql":   # a phrase query on the indexed vector
+            tsquery = " <-> ".join(words[:-1] + [f"{words[-1]}:*"])
+            qs = qs.filter(search_vector=SearchQuery(tsquery, search_type="raw", config="simple"))
+        else:
+            qs = qs.filter(search_text__contains=f" {' '.join(words)}")
+    return qs
+
+
 def search_rooms(rq: RenterQuery) -> QuerySet:
     """The listed rooms matching ``rq``, in its sort order."""
     qs = Room.objects.filter(is_listed=True)
@@ -347,6 +364,7 @@ def search_rooms(rq: RenterQuery) -> QuerySet:
         qs = qs.filter(Q(max_occupants__gte=rq.occupants) | Q(max_occupants__isnull=True))
     if rq.words_required:
         qs = _word_filter(qs, rq.words)
+    qs = _near_filter(qs, rq.near)
     # How many of the words typed a room's text has (all of them when they are required).
     relevance = sum((Case(When(search_text__contains=f" {w}", then=1), default=0, output_field=IntegerField())
                      for w in rq.words), Value(0, output_field=IntegerField()))

@@ -93,3 +93,23 @@ def test_a_bare_number_after_a_price_word_is_in_trieu_as_in_the_form(read, typed
 @pytest.mark.parametrize("typed", ["gần 2 trường", "phòng cho 2 người", "cách 500m", "25m2"])
 def test_counts_distances_and_sizes_are_not_prices(read, typed):
     assert read(typed).price is None
+
+
+@pytest.mark.parametrize("typed, place", [
+    ("gần bách khoa", "bach khoa"), ("tìm phòng gần ĐH Bách Khoa giá rẻ", "bach khoa"),
+    ("gần chợ Bến Thành", "ben thanh"), ("gần bệnh viện Chợ Rẫy", "cho ray"),
+    ("gần công viên Gia Định", "gia dinh"), ("phòng gần đại học Văn Lang có máy lạnh", "van lang"),
+])
+def test_a_named_place_is_a_place_to_be_near_not_the_generic_tag(read, typed, place):
+    """Issue 22, item 10: "gần ĐH Bách Khoa" names a place (searched in the listings' text and
+    address); only "gần trường" alone is the tag."""
+    parsed = read(typed)
+    assert parsed.near == [place]
+    assert "gan_truong" not in parsed.tags and "gan_cho" not in parsed.tags
+
+
+@pytest.mark.parametrize("typed, tag", [("gần trường", "gan_truong"), ("gần chợ, siêu thị", "gan_cho"),
+                                        ("gần trường học và chợ", "gan_truong")])
+def test_generic_words_stay_the_tag(read, typed, tag):
+    parsed = read(typed)
+    assert parsed.near == [] and tag in parsed.tags

@@ -51,6 +51,16 @@ def _any(*slugs):
     return lambda row, tags: all(s in tags for s in slugs)
 
 
+def _names(place: str):
+    """Rooms whose title, description or address names ``place`` (accent-free, from a word's start)."""
+    import re
+
+    from mlcore.text import fold_text
+
+    pattern = re.compile(r"(?<![a-z0-9])" + re.escape(place))
+    return lambda row, tags: bool(pattern.search(fold_text(f"{row['title']} {row['description']} {row['address']}")))
+
+
 # (typed query, who should be found: f(import row, gold tags) -> bool)
 QUERIES = [
     ("điều hòa", _any("dieu_hoa")),
@@ -71,6 +81,14 @@ QUERIES = [
     ("không máy lạnh", lambda r, t: "dieu_hoa" not in t),
     ("camera an ninh, thang may, Đà Nẵng", lambda r, t: {"camera", "thang_may"} <= t and r["city"] == "Đà Nẵng"),
     ("wifi gần trường đại học", _any("wifi", "gan_truong")),
+    # Named places (issue 22, item 10): the listings that name the place, whatever their tags.
+    ("gần bách khoa", _names("bach khoa")),
+    ("phòng gần ĐH Văn Lang", _names("van lang")),
+    ("gần đại học Văn Hiến", _names("van hien")),
+    ("gần công viên Hoàng Văn Thụ", _names("hoang van thu")),
+    ("gần Lotte Mart", _names("lotte mart")),
+    ("gần đại học Đông Á", _names("dong a")),
+    ("gần chợ Bến Thành", _names("ben thanh")),
 ]
 
 
