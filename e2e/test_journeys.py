@@ -213,3 +213,25 @@ def test_a_named_place_in_the_box_finds_the_room_that_names_it(browser_page, liv
     assert "Gần bách khoa" in page.inner_text(".understood")                        # said back as a chip
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"named-place-{viewport['width']}x{viewport['height']}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_my_rooms_show_photo_state_and_what_to_confirm(browser_page, live_server, landlord, room_factory, viewport):
+    """Item 8: "Phòng của tôi" with each room's photo, whether renters see it, and what to confirm."""
+    from conftest import photo_bytes
+    from photos.processing import ProcessedPhoto
+
+    room_factory(title="Phòng có ảnh", photos=[ProcessedPhoto(photo_bytes(size=(640, 480)), "jpg", 640, 480, "a.jpg",
+                                                              photo_bytes(size=(480, 360)), b"")])
+    page = browser_page
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/phong-cua-toi/")
+    assert page.locator(".my-room .thumb img").first.evaluate("i => i.complete && i.naturalWidth > 0")
+    assert "Đang hiện khi tìm kiếm" in page.inner_text(".my-room")
+    assert "Chưa xác nhận đặc điểm" in page.inner_text(".my-room")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"my-rooms-{viewport['width']}x{viewport['height']}.png"), full_page=True)

@@ -128,6 +128,7 @@ class RenterQuery:
     words: list[str] = field(default_factory=list)
     words_required: bool = True
     near: list[str] = field(default_factory=list)      # named places to be near ("bach khoa"): in the text or address
+    prefer_type: str = ""        # a room type typed in the box: ranks (only the sheet's choice filters)
     sort: str = "moi_nhat"
     sort_chosen: bool = False     # the renter picked the sort (else it follows the box)
     chips: list[Chip] = field(default_factory=list)
@@ -143,7 +144,8 @@ class RenterQuery:
             "room_type": self.room_type or None, "province_code": self.province_code or None,
             "districts": sorted({d.name for d in self.districts}), "wards": [w.name for w in self.wards],
             "max_deposit_vnd": self.max_deposit, "occupants": self.occupants,
-            "words": self.words, "words_required": self.words_required, "near": self.near, "sort": self.sort,
+            "words": self.words, "words_required": self.words_required, "near": self.near,
+            "prefer_type": self.prefer_type or None, "sort": self.sort,
             "understood": [c.label for c in self.chips],
         }
 
@@ -237,7 +239,7 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
     if q.strip():
         _understand_box(rq, q, params, tags)
     # The renter's choice, else relevance when words were typed (newest first otherwise).
-    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words or rq.near else "moi_nhat")
+    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words or rq.near or rq.prefer_type else "moi_nhat")
     rq.sort_chosen = bool(data.get("sap_xep"))
     return rq
 
@@ -259,9 +261,9 @@ def _understand_box(rq: RenterQuery, q: str, params: QueryDict, tags: dict[str, 
         elif part.kind == "area":
             rq.area = _tighter(rq.area, part.value)
             rq.chips.append(Chip(_range_label("area", part.value), remove))
-        elif part.kind == "room_type" and not rq.room_type:
-            rq.room_type = part.value
-            rq.chips.append(Chip(RoomType(part.value).label, remove))
+        elif part.kind == "room_type" and not rq.room_type and not rq.prefer_type:
+            rq.prefer_type = part.value        # "phòng trọ" typed ranks; the sheet's "Loại phòng" filters
+            rq.chips.append(Chip(f"Ưu tiên {RoomType(part.value).label.lower()}", remove))
         elif part.kind == "near" and part.value not in rq.near:
             rq.near.append(part.value)
             said = q[part.start:part.end].strip()
@@ -365,9 +367,15 @@ def search_rooms(rq: RenterQuery) -> QuerySet:
     if rq.words_required:
         qs = _word_filter(qs, rq.words)
     qs = _near_filter(qs, rq.near)
-    # How many of the words typed a room's text has (all of them when they are required).
+    # How many of the words typed a room's text has (all of them when they are required), and the
+    # room type typed (worth more than a word: it is what the renter asked for first).
     relevance = sum((Case(When(search_text__contains=f" {w}", then=1), default=0, output_field=IntegerField())
                      for w in rq.words), Value(0, output_field=IntegerField()))
+    if rq.prefer_type:
+        same = Q(room_type=rq.prefer_type)
+        if rq.prefer_type in TAG_ROOM_TYPES:
+            same |= Q(pk__in=_confirmed(tag_ids, rq.prefer_type))
+        relevance = relevance + Case(When(same, then=5), default=0, output_field=IntegerField())
     order = SORTS.get(rq.sort, SORTS["moi_nhat"])[1]
     return qs.annotate(relevance=relevance).order_by(*order)
 

@@ -143,3 +143,19 @@ def test_the_filter_sheet_count_follows_the_choices(client, room_factory):
     one = client.get(reverse("search_count"), {"dac_diem": ["dieu_hoa", "wifi", "ban_cong"]}).json()
     page = client.get(reverse("search"), {"dac_diem": ["dieu_hoa", "wifi", "ban_cong"]})
     assert one["total"] == page.context["total"] == 1
+
+
+def test_a_room_type_typed_ranks_and_only_the_sheets_choice_filters(client, room_factory):
+    """Issue 22, item 11: "phòng trọ" typed no longer hides a room whose title says "Phòng trọ…"
+    but whose type is Căn hộ mini; rooms of the typed type come first."""
+    from rooms.models import Room
+
+    mini = room_factory(title="Phòng trọ kiểu căn hộ mini có máy lạnh", description="Phòng có máy lạnh")
+    Room.objects.filter(pk=mini.pk).update(room_type="can_ho_mini")
+    tro = room_factory(title="Phòng có máy lạnh", description="Phòng có máy lạnh, wifi")
+    typed = client.get(reverse("search"), {"q": "phòng trọ"})
+    assert [r.pk for r in typed.context["page"]][:1] == [tro.pk]                 # the type typed ranks first
+    assert mini.pk in [r.pk for r in typed.context["page"]]                      # and hides nothing
+    assert "Ưu tiên phòng trọ" in typed.content.decode()
+    picked = client.get(reverse("search"), {"loai": "phong_tro"})
+    assert [r.pk for r in picked.context["page"]] == [tro.pk]                    # the sheet's choice filters
