@@ -235,3 +235,89 @@ def test_my_rooms_show_photo_state_and_what_to_confirm(browser_page, live_server
     assert "Chưa xác nhận đặc điểm" in page.inner_text(".my-room")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"my-rooms-{viewport['width']}x{viewport['height']}.png"), full_page=True)
+
+
+def _log_in(page, live_server):
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("#id_username", "chutro")
+    page.fill("#id_password", "mat-khau-dai-123")
+    page.click("main button[type=submit]")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
+def test_an_unlikely_rent_is_questioned_and_saved_once_confirmed(browser_page, live_server, landlord, vocabulary,
+                                                                 viewport):
+    """Item 3: "350tr" for an 18 m² room in Bình Thạnh gets "giá này có đúng không?"; "3k5/kwh" is read."""
+    from rooms.models import Room
+
+    page = browser_page
+    page.set_viewport_size(viewport)
+    _log_in(page, live_server)
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    page.select_option("#id_city", "Hồ Chí Minh")
+    for name, value in {"title": "Phòng Bình Thạnh", "description": "Phòng có máy lạnh", "price": "350tr",
+                        "area": "18", "address": "12 Xô Viết Nghệ Tĩnh", "district": "Bình Thạnh",
+                        "electricity_price": "3k5/kwh"}.items():
+        page.fill(f"#id_{name}", value)
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#form-errors")
+    assert "có đúng không?" in page.inner_text(".field-price")
+    page.check("input[type=checkbox][name=price_confirmed]")
+    page.click("#room-form button[type=submit]")
+    page.wait_for_selector("#suggestions, #analysing")
+    room = Room.objects.get(title="Phòng Bình Thạnh")
+    assert room.price_vnd == 350_000_000 and room.electricity_price_vnd == 3_500
+
+
+def test_the_ward_list_follows_the_district_typed(browser_page, live_server, landlord, vocabulary):
+    """Item 5: after "Quận 1" the ward suggestions are the new wards of Quận 1, not the city's 168."""
+    page = browser_page
+    _log_in(page, live_server)
+    page.goto(f"{live_server.url}/phong/dang-tin/")
+    page.select_option("#id_city", "Hồ Chí Minh")
+    expect(page.locator("#ward-list option")).not_to_have_count(0)
+    everywhere = page.locator("#ward-list option").count()
+    page.fill("#id_district", "Quận 1")
+    expect(page.locator("#ward-list option")).not_to_have_count(everywhere)
+    wards = page.eval_on_selector_all("#ward-list option", "os => os.map(o => o.value)")
+    assert 0 < len(wards) < 10 < everywhere and any("Bến Thành" in w for w in wards), wards
+
+
+def test_words_typed_on_the_home_page_sort_by_relevance(browser_page, live_server, room_factory):
+    """Item 9: a search from the home page is sorted by relevance, and the renter's own choice is kept."""
+    room_factory(title="Phòng có máy lạnh và ban công", description="Phòng có máy lạnh, ban công, wifi")
+    page = browser_page
+    page.goto(f"{live_server.url}/")
+    page.fill("#id_q", "ban công")
+    page.click("#search-form button.go")
+    page.wait_for_selector(".room-card")
+    assert page.locator("select[name=sap_xep] option:checked").inner_text() == "Phù hợp nhất"
+    page.select_option("select[name=sap_xep]", "moi_nhat")
+    page.click("#search-form button.go")
+    page.wait_for_selector(".room-card")
+    assert page.locator("select[name=sap_xep] option:checked").inner_text() == "Mới nhất"
+
+
+def test_the_default_review_queue_holds_a_text_photo_conflict(browser_page, live_server, room_factory,
+                                                               django_user_model):
+    """Item 15: a photo shows an air conditioner, the text says "không có máy lạnh": the default
+    queue has it (it was "0 kết quả"); at a phone's size too."""
+    from tagging.models import Tag, TagSuggestion
+
+    django_user_model.objects.create_superuser("quantri", password="mat-khau-quan-tri-dai")
+    room = room_factory(title="Phòng không có máy lạnh", description="Phòng không có máy lạnh, có quạt")
+    TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="dieu_hoa"),
+                                 confidence=0.3, threshold=0.6, model_version="test", source="image",
+                                 conflict="text_denies", evidence=[])
+    page = browser_page
+    page.set_viewport_size(DESK)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "quantri")
+    page.fill("#id_password", "mat-khau-quan-tri-dai")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/tagging/tagsuggestion/")
+    page.wait_for_selector("#result_list")
+    assert "Phòng không có máy lạnh" in page.inner_text("#result_list")
+    page.set_viewport_size(PHONE)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-queue-390x844.png"))

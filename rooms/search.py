@@ -239,7 +239,8 @@ def understand(data: dict, params: QueryDict) -> RenterQuery:
     if q.strip():
         _understand_box(rq, q, params, tags)
     # The renter's choice, else relevance when words were typed (newest first otherwise).
-    rq.sort = data.get("sap_xep") or ("lien_quan" if rq.words or rq.near or rq.prefer_type else "moi_nhat")
+    typed = bool((data.get("q") or "").strip())      # anything typed in the box: relevance (ties: newest)
+    rq.sort = data.get("sap_xep") or ("lien_quan" if typed or rq.words or rq.near or rq.prefer_type else "moi_nhat")
     rq.sort_chosen = bool(data.get("sap_xep"))
     return rq
 
