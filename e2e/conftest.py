@@ -39,6 +39,27 @@ def browser_page(live_server):
         assert not refused, f"blocked by the Content-Security-Policy: {refused}"
 
 
+LANDLORD_PASSWORD = "mat-khau-dai-123"              # the ``landlord`` fixture's (conftest.py)
+ADMIN = ("quantri", "mat-khau-quan-tri-dai")
+
+
+def log_in(page, base_url: str, username: str = "chutro", password: str = LANDLORD_PASSWORD) -> None:
+    """Sign in on the site's own page (the ``landlord`` fixture's account unless told)."""
+    page.goto(f"{base_url}/dang-nhap/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+
+
+def log_in_admin(page, base_url: str, django_user_model) -> None:
+    """A superuser, signed in on the admin's login page."""
+    django_user_model.objects.create_superuser(ADMIN[0], password=ADMIN[1])
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", ADMIN[0])
+    page.fill("#id_password", ADMIN[1])
+    page.click("input[type=submit]")
+
+
 def fill_room_form(page, photo, city="Hồ Chí Minh", **fields):
     """The landlord's "post a room" form: the city from its list, text fields by name, one photo."""
     page.select_option("#id_city", city)

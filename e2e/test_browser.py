@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from conftest import photo_bytes
-from e2e.conftest import ARTIFACTS, fill_room_form
+from e2e.conftest import ARTIFACTS, fill_room_form, log_in_admin
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -144,7 +144,6 @@ def test_the_review_queue_at_1366_px_from_the_keyboard(browser_page, live_server
     view, accept from the keyboard (j, x, a).  Screenshot: admin-review-queue.png."""
     from tagging.models import RoomTag, Tag, TagSuggestion
 
-    django_user_model.objects.create_superuser("quantri", password="mat-khau-quan-tri-dai")
     for i in range(6):
         room = room_factory(title=f"Phòng {i} gần chợ Bến Thành, có máy lạnh và ban công rộng",
                             description="Phòng có máy lạnh, ban công rộng, gần chợ, giờ giấc tự do, wifi mạnh")
@@ -154,10 +153,7 @@ def test_the_review_queue_at_1366_px_from_the_keyboard(browser_page, live_server
                                      threshold=0.5, model_version="test", source="text")
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "quantri")
-    page.fill("#id_password", "mat-khau-quan-tri-dai")
-    page.click("input[type=submit]")
+    log_in_admin(page, live_server.url, django_user_model)
     page.goto(f"{live_server.url}/admin/tagging/tagsuggestion/")
     page.wait_for_selector("#result_list")
     assert page.locator("#result_list tbody tr").count() == 12

@@ -3,7 +3,7 @@ desk's (1366x768); screenshots under $ARTIFACTS_DIR/screenshots/."""
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import ARTIFACTS
+from e2e.conftest import ARTIFACTS, log_in, log_in_admin
 
 PHONE, DESK = {"width": 390, "height": 844}, {"width": 1366, "height": 768}
 
@@ -13,10 +13,7 @@ def test_header_links_never_break_and_the_search_placeholder_fits(browser_page, 
     """Item 13: "Phòng của tôi" is one line, not "Phòng của" over "tôi"; the box's example fits."""
     page = browser_page
     page.set_viewport_size(viewport)
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", "chutro")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/")
     heights = page.eval_on_selector_all(
         "header nav a, header nav button",
@@ -39,10 +36,7 @@ def test_the_tag_page_keeps_save_in_reach_and_other_tags_folded(browser_page, li
     room = room_factory(description="Phòng có máy lạnh, wifi, gác lửng, WC riêng, gần chợ, giờ giấc tự do")
     page = browser_page
     page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", "chutro")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/phong/{room.pk}/dac-diem/")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 2600, f"the tag page is {height} px tall"       # 3,186 px before, with every tag open
@@ -68,10 +62,7 @@ def test_a_form_error_is_summed_up_at_the_top(browser_page, live_server, landlor
     """Item 4 (and part of 1): the form in sections; an error is listed at the top, beside its field."""
     page = browser_page
     page.set_viewport_size(viewport)
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", "chutro")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/phong/dang-tin/")
     page.select_option("#id_city", "Hồ Chí Minh")
     for name, value in {"title": "Phòng trọ Bình Thạnh", "description": "Phòng có máy lạnh", "price": "rẻ lắm",
@@ -122,7 +113,6 @@ def test_the_admin_sees_eight_rows_of_the_queue_and_the_whole_jobs_table(browser
     jobs table inside its box."""
     from tagging.models import Tag, TagSuggestion
 
-    django_user_model.objects.create_superuser("quantri", password="mat-khau-quan-tri-dai")
     for i in range(10):
         room = room_factory(title=f"Phòng {i} gần chợ Bến Thành, có máy lạnh và ban công rộng",
                             description="Phòng có máy lạnh, ban công rộng, gần chợ, giờ giấc tự do, wifi mạnh")
@@ -130,10 +120,7 @@ def test_the_admin_sees_eight_rows_of_the_queue_and_the_whole_jobs_table(browser
                                      confidence=0.45, threshold=0.5, model_version="test", source="text")
     page = browser_page
     page.set_viewport_size(DESK)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "quantri")
-    page.fill("#id_password", "mat-khau-quan-tri-dai")
-    page.click("input[type=submit]")
+    log_in_admin(page, live_server.url, django_user_model)
     page.goto(f"{live_server.url}/admin/tagging/tagsuggestion/")
     page.wait_for_selector("#result_list")
     assert not page.evaluate("document.getElementById('model-card').open")           # folded
@@ -166,10 +153,7 @@ def test_a_form_error_keeps_the_chosen_photos_and_a_bad_photo_is_refused_alone(b
     broken.write_bytes(b"\xff\xd8 this is not a photo")
     page = browser_page
     page.set_viewport_size(viewport)
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", "chutro")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/phong/dang-tin/")
     page.select_option("#id_city", "Hồ Chí Minh")
     for name, value in {"title": "Phòng có ba ảnh", "description": "Phòng có máy lạnh", "price": "rẻ lắm",
@@ -225,23 +209,13 @@ def test_my_rooms_show_photo_state_and_what_to_confirm(browser_page, live_server
                                                               photo_bytes(size=(480, 360)), b"")])
     page = browser_page
     page.set_viewport_size(viewport)
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", "chutro")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/phong-cua-toi/")
     assert page.locator(".my-room .thumb img").first.evaluate("i => i.complete && i.naturalWidth > 0")
     assert "Đang hiện khi tìm kiếm" in page.inner_text(".my-room")
     assert "Chưa xác nhận đặc điểm" in page.inner_text(".my-room")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"my-rooms-{viewport['width']}x{viewport['height']}.png"), full_page=True)
-
-
-def _log_in(page, live_server):
-    page.goto(f"{live_server.url}/dang-nhap/")
-    page.fill("#id_username", "chutro")
-    page.fill("#id_password", "mat-khau-dai-123")
-    page.click("main button[type=submit]")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
@@ -252,7 +226,7 @@ def test_an_unlikely_rent_is_questioned_and_saved_once_confirmed(browser_page, l
 
     page = browser_page
     page.set_viewport_size(viewport)
-    _log_in(page, live_server)
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/phong/dang-tin/")
     page.select_option("#id_city", "Hồ Chí Minh")
     for name, value in {"title": "Phòng Bình Thạnh", "description": "Phòng có máy lạnh", "price": "350tr",
@@ -272,7 +246,7 @@ def test_an_unlikely_rent_is_questioned_and_saved_once_confirmed(browser_page, l
 def test_the_ward_list_follows_the_district_typed(browser_page, live_server, landlord, vocabulary):
     """Item 5: after "Quận 1" the ward suggestions are the new wards of Quận 1, not the city's 168."""
     page = browser_page
-    _log_in(page, live_server)
+    log_in(page, live_server.url)
     page.goto(f"{live_server.url}/phong/dang-tin/")
     page.select_option("#id_city", "Hồ Chí Minh")
     expect(page.locator("#ward-list option")).not_to_have_count(0)
@@ -304,17 +278,13 @@ def test_the_default_review_queue_holds_a_text_photo_conflict(browser_page, live
     queue has it (it was "0 kết quả"); at a phone's size too."""
     from tagging.models import Tag, TagSuggestion
 
-    django_user_model.objects.create_superuser("quantri", password="mat-khau-quan-tri-dai")
     room = room_factory(title="Phòng không có máy lạnh", description="Phòng không có máy lạnh, có quạt")
     TagSuggestion.objects.create(room=room, job=room.tagging_jobs.get(), tag=Tag.objects.get(slug="dieu_hoa"),
                                  confidence=0.3, threshold=0.6, model_version="test", source="image",
                                  conflict="text_denies", evidence=[])
     page = browser_page
     page.set_viewport_size(DESK)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "quantri")
-    page.fill("#id_password", "mat-khau-quan-tri-dai")
-    page.click("input[type=submit]")
+    log_in_admin(page, live_server.url, django_user_model)
     page.goto(f"{live_server.url}/admin/tagging/tagsuggestion/")
     page.wait_for_selector("#result_list")
     assert "Phòng không có máy lạnh" in page.inner_text("#result_list")

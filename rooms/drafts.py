@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,20 +27,12 @@ def store_draft(owner, upload) -> PhotoDraft:
     photo = process_photo(upload)
     draft = PhotoDraft(owner=owner, width=photo.width, height=photo.height, original_name=photo.original_name[:255],
                        content_sha256=hashlib.sha256(photo.content).hexdigest())
-    written = []
+    draft.store(photo)
     try:
-        draft.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
-        written.append(draft.image)
-        if photo.thumbnail:
-            draft.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
-            written.append(draft.thumbnail)
-        if photo.thumbnail_webp:
-            draft.thumbnail_webp.save("thumb.webp", ContentFile(photo.thumbnail_webp), save=False)
-            written.append(draft.thumbnail_webp)
         draft.save()
     except BaseException:
-        for f in written:
-            f.storage.delete(f.name)
+        for storage, name in draft.files():
+            storage.delete(name)
         raise
     return draft
 

@@ -209,7 +209,43 @@ class Room(models.Model):
         return Tag.objects.filter(room_tags__room=self, room_tags__status=RoomTag.Status.CONFIRMED)
 
 
-class RoomImage(models.Model):
+class PhotoFiles:
+    """The files of a stored photo (``image``, ``thumbnail``, ``thumbnail_webp``: a room's photo or
+    a photo uploaded before its post is sent), written and listed in one way."""
+
+    @property
+    def thumbnail_url(self) -> str:
+        return (self.thumbnail or self.image).url
+
+    @property
+    def thumbnail_webp_url(self) -> str:
+        return self.thumbnail_webp.url if self.thumbnail_webp else ""
+
+    def store(self, photo) -> None:
+        """Write a processed upload's photo and thumbnail files (the row is saved by the caller);
+        if one cannot be written, those already written are deleted."""
+        from django.core.files.base import ContentFile
+
+        written = []
+        try:
+            for field, name, content in ((self.image, f"photo.{photo.extension}", photo.content),
+                                         (self.thumbnail, "thumb.jpg", photo.thumbnail),
+                                         (self.thumbnail_webp, "thumb.webp", photo.thumbnail_webp)):
+                if content:
+                    field.save(name, ContentFile(content), save=False)
+                    written.append(field)
+        except BaseException:
+            for field in written:
+                field.storage.delete(field.name)
+            raise
+
+    def files(self) -> list[tuple]:
+        """(storage, name) of every file this photo keeps: deleted with it."""
+        return [(f.storage, f.name) for f in (self.image, self.thumbnail, self.thumbnail_webp) if f]
+
+
+
+class RoomImage(PhotoFiles, models.Model):
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="images", verbose_name="phòng")
     image = models.ImageField("ảnh", upload_to=photo_path)
     # A small JPEG for lists (made at upload; photos stored before it have none: lists show the photo).
@@ -231,14 +267,6 @@ class RoomImage(models.Model):
         return f"Ảnh {self.position + 1} của phòng #{self.room_id}"
 
     @property
-    def thumbnail_url(self) -> str:
-        return (self.thumbnail or self.image).url
-
-    @property
-    def thumbnail_webp_url(self) -> str:
-        return self.thumbnail_webp.url if self.thumbnail_webp else ""
-
-    @property
     def thumbnail_size(self) -> tuple[int, int]:
         """(width, height) of the list thumbnail (for the page's width/height: no layout shift)."""
         if not (self.width and self.height):
@@ -247,16 +275,6 @@ class RoomImage(models.Model):
             return self.width, self.height
         scale = min(1.0, settings.ROOM_PHOTO_THUMB_SIDE / max(self.width, self.height))
         return max(1, round(self.width * scale)), max(1, round(self.height * scale))
-
-    def store(self, photo) -> None:
-        """Write a processed upload's photo and thumbnail files (the row is saved by the caller)."""
-        from django.core.files.base import ContentFile
-
-        self.image.save(f"photo.{photo.extension}", ContentFile(photo.content), save=False)
-        if photo.thumbnail:
-            self.thumbnail.save("thumb.jpg", ContentFile(photo.thumbnail), save=False)
-        if photo.thumbnail_webp:
-            self.thumbnail_webp.save("thumb.webp", ContentFile(photo.thumbnail_webp), save=False)
 
     def make_thumbnail(self) -> None:
         """Make the missing thumbnails of a photo stored before them (``make_thumbnails``)."""
@@ -277,12 +295,8 @@ class RoomImage(models.Model):
             made.append("thumbnail_webp")
         self.save(update_fields=made)
 
-    def files(self) -> list[tuple]:
-        """(storage, name) of every file this photo keeps: deleted with it."""
-        return [(f.storage, f.name) for f in (self.image, self.thumbnail, self.thumbnail_webp) if f]
 
-
-class PhotoDraft(models.Model):
+class PhotoDraft(PhotoFiles, models.Model):
     """A photo uploaded as soon as the landlord chose it, before the post is sent: checked and
     stored at once (an unreadable one is refused alone, beside its preview), then adopted by the
     room when the form is saved, so that an error elsewhere in the form never asks for the photos
@@ -303,9 +317,3 @@ class PhotoDraft(models.Model):
         verbose_name = "ảnh tạm"
         verbose_name_plural = "ảnh tạm"
 
-    @property
-    def thumbnail_url(self) -> str:
-        return (self.thumbnail or self.image).url
-
-    def files(self) -> list[tuple]:
-        return [(f.storage, f.name) for f in (self.image, self.thumbnail, self.thumbnail_webp) if f]

@@ -23,14 +23,19 @@ from .services import EditConflict, TooManyPhotos, delete_room, save_room_form
 PAGE_SIZE = 12
 
 
+def _search_form(request) -> tuple[SearchForm, dict]:
+    """The search parameters read: an invalid filter is shown with its error and left out; the
+    valid ones still apply."""
+    form = SearchForm(request.GET or None)
+    if not form.is_bound:
+        return form, {}
+    form.is_valid()
+    return form, form.cleaned_data
+
+
 def search(request):
     """Renter search: the box read like a listing, filters, per-tag counts, sorting, pages."""
-    form = SearchForm(request.GET or None)
-    data = {}
-    if form.is_bound:
-        form.is_valid()             # an invalid filter is shown with its error and left out;
-        data = form.cleaned_data    # the valid ones still apply
-
+    form, data = _search_form(request)
     rq = understand(data, request.GET)
     page, counts = result_page(search_rooms(rq), request.GET.get("trang"), PAGE_SIZE)
     query = request.GET.copy()
@@ -46,11 +51,7 @@ def search(request):
 def search_count(request):
     """What the filter sheet would show, as its choices are made: the number of rooms and the
     per-tag counts, for the same parameters as the search page (one small request)."""
-    form = SearchForm(request.GET or None)
-    data = {}
-    if form.is_bound:
-        form.is_valid()
-        data = form.cleaned_data
+    _, data = _search_form(request)
     rooms = search_rooms(understand(data, request.GET))
     ids = list(rooms.values_list("pk", flat=True))
     return JsonResponse({"total": len(ids), "counts": tag_counts(rooms, ids)})

@@ -196,7 +196,11 @@ MEDIA_ROOT = Path(read("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = read("SERVE_MEDIA", True)
 
 # E-mail (password resets): printed to the log unless EMAIL_URL names an SMTP server.
-globals().update(environ.Env.email_url_config(read("EMAIL_URL", "consolemail://")))   # EMAIL_BACKEND, EMAIL_HOST, ...
+_email = environ.Env.email_url_config(read("EMAIL_URL", "consolemail://"))
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST, EMAIL_PORT = _email.get("EMAIL_HOST", "localhost"), _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_USER", ""), _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS, EMAIL_USE_SSL = _email.get("EMAIL_USE_TLS", False), _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = read("DEFAULT_FROM_EMAIL", "Phòng Trọ AI <no-reply@localhost>")
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 

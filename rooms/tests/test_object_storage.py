@@ -9,7 +9,6 @@ from pathlib import Path
 from django.core.management import call_command
 from django.urls import reverse
 
-from conftest import photo_bytes
 from rooms.models import Room, RoomImage
 from tagging import serving
 from tagging.models import TagSuggestion
@@ -126,7 +125,6 @@ def test_a_public_address_gives_plain_urls(monkeypatch):
     assert options["custom_domain"] == "cdn.phongtro.example/anh" and options["querystring_auth"] is False
     monkeypatch.delenv("S3_BUCKET")
     assert photo_storage() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    assert photo_bytes()                                             # (the helper used above, imported once)
 
 
 def test_pages_may_load_photos_from_the_object_store(monkeypatch):

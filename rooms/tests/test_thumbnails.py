@@ -101,7 +101,7 @@ def test_cards_offer_a_webp_thumbnail_with_its_size_and_load_below_the_fold_lazi
     import re
 
     from conftest import photo_bytes
-    from photos.processing import ProcessedPhoto, process_photo
+    from photos.processing import process_photo
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     for i in range(4):
@@ -114,4 +114,3 @@ def test_cards_offer_a_webp_thumbnail_with_its_size_and_load_below_the_fold_lazi
         assert re.search(r'<source type="image/webp" srcset="[^"]+\.webp">', picture)
         assert 'width="480" height="360"' in picture
         assert ('loading="lazy"' in picture) == (n >= 2) and ('fetchpriority="high"' in picture) == (n < 2)
-    assert ProcessedPhoto  # (the type the factory stores)
