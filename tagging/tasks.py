@@ -1,4 +1,5 @@
 import logging
+import os
 
 from celery import shared_task
 from django.conf import settings

@@ -60,8 +60,6 @@ def test_the_shipped_model_is_not_its_own_candidate(tmp_path):
 def test_run_gate_scores_both_models_saves_the_figures_and_promotes_a_winner(tmp_path):
     import json
 
-    import pytest
-
     from conftest import photo_bytes
     from mlcore.checkpoint import read_checkpoint_meta
     from mlcore.gate import run_gate

@@ -6,7 +6,6 @@ from pathlib import Path
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import photo_bytes
 from rooms.drafts import clean_abandoned
 from rooms.models import PhotoDraft, Room
 

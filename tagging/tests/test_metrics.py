@@ -38,3 +38,20 @@ def test_metrics_are_not_public(client, db, settings):
     settings.METRICS_TOKEN = "bi-mat"
     assert client.get(reverse("metrics")).status_code == 403
     assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer bi-mat").status_code == 200
+
+
+def test_a_pool_process_that_ends_takes_its_live_gauges_with_it(settings, tmp_path, monkeypatch):
+    """Celery's worker_process_shutdown, in Prometheus multi-process mode: the process's own live
+    files are marked dead (the handler once lost its ``os`` import and raised NameError)."""
+    from prometheus_client import multiprocess
+
+    from tagging import tasks
+
+    settings.PROMETHEUS_MULTIPROC_DIR = str(tmp_path)
+    dead = []
+    monkeypatch.setattr(multiprocess, "mark_process_dead", lambda pid: dead.append(pid))
+    tasks._forget_pool_process_metrics(pid=None)
+    tasks._forget_pool_process_metrics(pid=4242)
+    import os
+
+    assert dead == [os.getpid(), 4242]

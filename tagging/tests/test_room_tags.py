@@ -89,9 +89,10 @@ def test_photo_evidence_names_the_photo_by_id_so_reordering_changes_nothing(land
     assert f'src="{second.image.url}"' in page and "từ ảnh 1" in page     # the same photo, now first
 
 
-def test_a_job_stores_photo_evidence_by_photo_id(room_factory, settings):
-    """Whatever order the room shows its photos in, a job's evidence names the photo the tagger read."""
-    from tagging.models import TaggingJob, photo_evidence_by_id
+def test_the_taggers_photo_evidence_is_stored_by_photo_id():
+    """The tagger names the i-th photo it read; what is stored names that photo's id (so the room's
+    display order does not matter), and a photo index it did not read is dropped."""
+    from tagging.models import photo_evidence_by_id
 
     assert photo_evidence_by_id([{"start": 0, "end": 3, "text": "máy"}, {"photo": 1}], [41, 42]) == [
         {"start": 0, "end": 3, "text": "máy"}, {"photo_id": 42}]
